@@ -1,0 +1,48 @@
+"""The `monitor` command: a thin layer over the library, one module per command group."""
+from __future__ import annotations
+
+import click
+
+from monitor import __version__
+from monitor.cli.common import App, resolve_config_path
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--config",
+    "config_path",
+    metavar="PATH",
+    help="Configuration file (default: $MONITOR_CONFIG, else config/monitor.toml).",
+)
+@click.version_option(__version__, prog_name="monitor")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None) -> None:
+    """Watch news feeds for a topic and alert on new developments.
+
+    \b
+    Start here:
+      monitor demo                 see the whole path on bundled sample feeds
+      monitor poll                 poll due feeds once, match, alert, exit
+      monitor run                  the daemon (what systemd runs)
+      monitor matches              review what matched, newest first
+    """
+    ctx.obj = App(resolve_config_path(config_path))
+
+
+def _register() -> None:
+    # Each module adds its commands to `cli` when imported.
+    import importlib
+
+    for name in ("daemon", "review", "feeds", "alerts", "topic", "demo"):
+        try:
+            importlib.import_module(f"monitor.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"monitor.cli.{name}":
+                raise
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="monitor")
