@@ -1,0 +1,150 @@
+"""Feeds and their fetch state: validators, health, schedule."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Iterable
+
+from monitor.store.clock import iso, utcnow
+
+if TYPE_CHECKING:
+    from monitor.config import FeedConfig
+
+
+class FeedsMixin:
+    def sync_feeds(self, feeds: Iterable["FeedConfig"]) -> None:
+        """Make the feeds table follow the configuration.
+
+        Feeds added with `monitor feeds add` or OPML import are kept; a feed dropped from
+        the configuration is disabled, not deleted, so its items and history survive.
+        """
+        now = iso(utcnow())
+        wanted = {f.url: f for f in feeds}
+        with self.write():
+            existing = {
+                r["url"]: r for r in self.query("SELECT id, url, origin FROM feeds")
+            }
+            for url, feed in wanted.items():
+                interval = int(feed.poll_interval.total_seconds()) if feed.poll_interval else None
+                if url in existing:
+                    self.execute(
+                        "UPDATE feeds SET name = ?, poll_interval_s = ?, enabled = ? WHERE url = ?",
+                        (feed.name, interval, int(feed.enabled), url),
+                    )
+                else:
+                    self.execute(
+                        "INSERT INTO feeds(url, name, origin, enabled, poll_interval_s, added_at) "
+                        "VALUES (?, ?, 'config', ?, ?, ?)",
+                        (url, feed.name, int(feed.enabled), interval, now),
+                    )
+            for url, row in existing.items():
+                if row["origin"] == "config" and url not in wanted:
+                    self.execute("UPDATE feeds SET enabled = 0 WHERE id = ?", (row["id"],))
+
+    def add_feed(self, url: str, name: str | None = None, origin: str = "cli") -> int:
+        with self.write():
+            row = self.query_one("SELECT id, enabled FROM feeds WHERE url = ?", (url,))
+            if row:
+                self.execute("UPDATE feeds SET enabled = 1, name = COALESCE(?, name) WHERE id = ?", (name, row["id"]))
+                return row["id"]
+            cursor = self.execute(
+                "INSERT INTO feeds(url, name, origin, added_at) VALUES (?, ?, ?, ?)",
+                (url, name, origin, iso(utcnow())),
+            )
+            return cursor.lastrowid
+
+    def remove_feed(self, feed_id: int) -> bool:
+        """Forget a feed. One whose items are stored is disabled instead, keeping them."""
+        with self.write():
+            if not self.query_one("SELECT 1 FROM feeds WHERE id = ?", (feed_id,)):
+                return False
+            if self.query_one("SELECT 1 FROM item_sources WHERE feed_id = ? LIMIT 1", (feed_id,)):
+                self.execute("UPDATE feeds SET enabled = 0, origin = 'removed' WHERE id = ?", (feed_id,))
+            else:
+                self.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
+            return True
+
+    def get_feed(self, feed_id: int) -> dict | None:
+        return self.query_one("SELECT * FROM feeds WHERE id = ?", (feed_id,))
+
+    def find_feed(self, key: str) -> dict | None:
+        """A feed by numeric ID or by exact URL."""
+        if key.isdigit():
+            return self.get_feed(int(key))
+        return self.query_one("SELECT * FROM feeds WHERE url = ?", (key,))
+
+    def list_feeds(self, include_removed: bool = False) -> list[dict]:
+        where = "" if include_removed else "WHERE origin != 'removed'"
+        return self.query(f"SELECT * FROM feeds {where} ORDER BY id")
+
+    def due_feeds(self, now: datetime, everything: bool = False) -> list[dict]:
+        """Enabled feeds whose next check has come (all enabled ones with `everything`)."""
+        if everything:
+            return self.query("SELECT * FROM feeds WHERE enabled = 1 AND gone = 0 ORDER BY id")
+        return self.query(
+            "SELECT * FROM feeds WHERE enabled = 1 AND gone = 0 "
+            "AND (next_check_at IS NULL OR next_check_at <= ?) ORDER BY next_check_at, id",
+            (iso(now),),
+        )
+
+    def record_fetch(
+        self,
+        feed_id: int,
+        *,
+        now: datetime,
+        next_check: datetime,
+        status: int,
+        error: str | None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        title: str | None = None,
+        ttl_s: int | None = None,
+        new_url: str | None = None,
+        gone: bool = False,
+        items_seen: int = 0,
+    ) -> None:
+        """Record one fetch: success (error None) resets the error count."""
+        stamp = iso(now)
+        with self.write():
+            if error is None:
+                self.execute(
+                    "UPDATE feeds SET last_checked_at = ?, last_success_at = ?, "
+                    "first_success_at = COALESCE(first_success_at, ?), last_status = ?, "
+                    "last_error = NULL, error_count = 0, next_check_at = ?, "
+                    "etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified), "
+                    "title = COALESCE(?, title), ttl_s = COALESCE(?, ttl_s), "
+                    "items_seen = items_seen + ? WHERE id = ?",
+                    (stamp, stamp, stamp, status, iso(next_check), etag, last_modified,
+                     title, ttl_s, items_seen, feed_id),
+                )
+            else:
+                self.execute(
+                    "UPDATE feeds SET last_checked_at = ?, last_status = ?, last_error = ?, "
+                    "error_count = error_count + 1, next_check_at = ?, gone = ? WHERE id = ?",
+                    (stamp, status, error, iso(next_check), int(gone), feed_id),
+                )
+            if new_url:
+                self._move_feed(feed_id, new_url)
+
+    def _move_feed(self, feed_id: int, new_url: str) -> None:
+        # A permanent redirect moves the feed, unless the new URL is already a feed.
+        if self.query_one("SELECT 1 FROM feeds WHERE url = ?", (new_url,)):
+            return
+        self.execute(
+            "UPDATE feeds SET moved_from = url, url = ? WHERE id = ?", (new_url, feed_id)
+        )
+
+    def feed_health(self) -> dict:
+        row = self.query_one(
+            "SELECT COUNT(*) AS feeds, SUM(enabled = 1) AS enabled, "
+            "SUM(enabled = 1 AND error_count > 0) AS failing, SUM(gone) AS gone FROM feeds"
+        )
+        return {k: row[k] or 0 for k in row}
+
+    def reset_schedule(self, feed_ids: Iterable[int] | None = None, delay: timedelta = timedelta(0)) -> None:
+        when = iso(utcnow() + delay)
+        with self.write():
+            if feed_ids is None:
+                self.execute("UPDATE feeds SET next_check_at = ?", (when,))
+            else:
+                for feed_id in feed_ids:
+                    self.execute("UPDATE feeds SET next_check_at = ? WHERE id = ?", (when, feed_id))
