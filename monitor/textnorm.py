@@ -1,0 +1,192 @@
+"""Text normalisation for matching, one rule per script. Pure functions, no I/O.
+
+The matcher compares lexicon forms and news text only after both went through the same
+`normalize()`, so every rule here makes two spellings of one word identical:
+
+- all scripts: Unicode NFKC, control and bidi characters dropped, every dash made "-",
+  case folded, combining marks dropped (Latin accents, Arabic harakat, Greek tonos);
+- weapon designations: S-400 / S 400 / S400 / S‑400 / С-400 (Cyrillic) / إس-400 /
+  اس ۴۰۰ all become the one token ``s400`` (likewise ``f35``, ``su35``, ``s300``...);
+- Arabic: tatweel dropped, alef/hamza forms folded to bare letters, ى→ي, ة→ه,
+  Arabic-Indic and Persian digits made ASCII; attached و ف ب ك ل and ال are handled by
+  `token_variants()` rather than by rewriting the text, since many names start with
+  those letters (بوتين, لبنان);
+- Persian: ی→ي, ک→ك, ۀ→ه;
+- Turkish: dotted/dotless i folded to "i", apostrophe suffixes dropped (S-400'ler,
+  Türkiye'nin); ş ğ ç ö ü lose their marks, so ASCII-only Turkish sites match too;
+- Cyrillic: ё→е; case endings removed by `russian_stem()` (a light suffix stripper that
+  the lexicon forms go through as well, so "санкции/санкций/санкциями" meet).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Bidi embeddings/overrides/isolates, marks and zero-width characters: invisible, but
+# they split words for a regular expression (common in Arabic and Persian feeds).
+_INVISIBLE = dict.fromkeys(
+    [0x200B, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF, 0x061C, 0x00AD]
+    + list(range(0x202A, 0x202F))
+    + list(range(0x2066, 0x206A))
+)
+# Every dash and minus sign in Unicode (category Pd, plus the minus signs) becomes "-".
+_DASHES = "\u002D\u058A\u05BE\u1400\u1806\u2010\u2011\u2012\u2013\u2014\u2015\u2E17\u2E1A\u2E3A\u2E3B\u2E40\u301C\u3030\u30A0\uFE31\uFE32\uFE58\uFE63\uFF0D\u2212\u2796"
+_FOLD = {ord(d): "-" for d in _DASHES}
+_FOLD.update({ord(c): ord("'") for c in "’‘ʼ`´ʹ′"})
+# Arabic-Indic (U+0660..) and extended/Persian (U+06F0..) digits.
+_FOLD.update({0x0660 + i: str(i) for i in range(10)})
+_FOLD.update({0x06F0 + i: str(i) for i in range(10)})
+_FOLD.update(
+    {
+        0x0640: None,  # tatweel
+        0x0671: "ا",  # alef wasla
+        0x0622: "ا", 0x0623: "ا", 0x0625: "ا", 0x0672: "ا", 0x0673: "ا",
+        0x0649: "ي",  # alef maksura
+        0x06CC: "ي", 0x064A: "ي",  # Persian/Arabic ya
+        0x06A9: "ك", 0x06AA: "ك",  # Persian keheh
+        0x0629: "ه", 0x06C0: "ه", 0x06D5: "ه",  # ta marbuta, heh with hamza
+        0x0624: "و", 0x0626: "ي",  # hamza on waw / ya
+        0x0621: None,  # lone hamza: writers drop it as often as they write it
+        0x0131: "i",  # Turkish dotless i
+        0x0451: "е",  # ё
+        0x060C: ",", 0x061B: ";", 0x061F: "?",
+        0x00AB: '"', 0x00BB: '"',
+    }
+)
+_FOLD.update(_INVISIBLE)
+# Persian writes the zero-width non-joiner between a word and its suffix (سامانه‌های);
+# a space keeps the word findable.
+_FOLD[0x200C] = " "
+
+# Designations: a letter prefix in any script, an optional space or dash, the number.
+# Cyrillic "с" and Arabic "ف" are also ordinary words ("with", "so"), so for them a dash
+# or no space is required; Latin and the two-letter Arabic prefixes may take a space.
+_DESIGNATION_PREFIX = {
+    "s": "s", "с": "s", "ес": "s", "эс": "s", "اس": "s", "س": "s",
+    "f": "f", "ф": "f", "اف": "f", "ف": "f",
+    "су": "su", "سو": "su", "سوخوي": "su", "sukhoi": "su", "сухой": "su",
+}
+_DESIGNATION = re.compile(
+    r"(?<![\w'])"
+    r"(?:(?P<spaced>s|f|sukhoi|اس|اف|سو|سوخوي)[ \-]?"
+    r"|(?P<tight>с|ф|su|су|ес|эс|س|ف|сухой)-?)"
+    r"(?P<num>[1-9]\d{1,2})"
+    r"(?P<tail>[a-zа-я]{0,2})(?![\w])"
+)
+# Arabic writes "بالإس-400", "وإف-35": the designation fused with conjunctions/articles.
+_ARABIC_FUSED = re.compile(r"(?<![\w])(?:[وف]?[بكل]?(?:ال)?)(اس|اف|سو)[ \-]?(?=\d)")
+_APOSTROPHE_SUFFIX = re.compile(r"(?<=\w)'\w*")
+_TOKEN = re.compile(r"\w+")
+_ARABIC_LETTER = re.compile(r"[\u0600-\u06FF]")
+
+
+class _CharMap(dict):
+    """str.translate table: the fixed folds above, and for every other character the
+    character with its combining marks dropped (computed once, then cached)."""
+
+    def __missing__(self, code: int) -> str | None:
+        ch = chr(code)
+        category = unicodedata.category(ch)
+        if ch in "\n\r\t":
+            value: str | None = " "
+        elif category[0] == "C" or category == "Mn":
+            value = None  # controls, bidi/format marks, harakat, stray accents
+        elif ch in "йЙ":
+            value = ch  # a letter of its own in Russian, not и with a mark
+        else:
+            decomposed = unicodedata.normalize("NFD", ch)
+            value = "".join(c for c in decomposed if unicodedata.category(c) != "Mn") or None
+            value = value.translate(_FOLD) if value else value
+        self[code] = value
+        return value
+
+
+_CHARMAP = _CharMap(_FOLD)
+
+
+def fold(text: str) -> str:
+    """NFKC, invisible characters out, case folded, marks dropped, script variants folded."""
+    # casefold before the table: "İ" becomes "i" + dot above, which the table drops.
+    return unicodedata.normalize("NFKC", text).casefold().translate(_CHARMAP)
+
+
+def canonical_designations(text: str) -> str:
+    """Rewrite S-400, С-400, إس 400, F-35A... as single tokens: s400, f35, su35."""
+    text = _ARABIC_FUSED.sub(lambda m: " " + m.group(1), text)
+
+    def repl(m: re.Match) -> str:
+        prefix = m.group("spaced") or m.group("tight")
+        return f" {_DESIGNATION_PREFIX[prefix]}{m.group('num')} "
+
+    return _DESIGNATION.sub(repl, text)
+
+
+def normalize(text: str) -> str:
+    """The matching form of `text`: folded, designations canonical, suffixes cut."""
+    # Suffixes first: "S-400'ler" -> "S-400", and "company's 400" never reads as "s 400".
+    return canonical_designations(_APOSTROPHE_SUFFIX.sub("", fold(text)))
+
+
+# Light Russian stemmer: case/number endings, longest first. The stem keeps at least
+# three letters so short words ("США", "ПВО") stay whole.
+_RU_ENDINGS = sorted(
+    """ями ами ого его ому ему ыми ими ых их ой ей ий ый ая яя ое ее ую юю ом ем ах ях
+    ов ев ам ям ию ия ие ии ые ью ья ье ы и а я о е у ю ь й""".split(),
+    key=len,
+    reverse=True,
+)
+_CYRILLIC = re.compile(r"^[а-я]+$")
+
+
+def russian_stem(token: str) -> str:
+    """Strip one Russian case ending: турции/турцию/турция -> турц."""
+    if not _CYRILLIC.match(token):
+        return token
+    for ending in _RU_ENDINGS:
+        if token.endswith(ending) and len(token) - len(ending) >= 3:
+            token = token[: -len(ending)]
+            # A soft stem vowel stays after some endings (санкци-ями, турци-ей); drop it
+            # so that every case of the word meets at one stem.
+            if len(token) >= 4 and token[-1] in "иьй":
+                token = token[:-1]
+            return token
+    return token
+
+
+def arabic_variants(token: str) -> tuple[str, ...]:
+    """The token and its readings without attached و ف ب ك ل and ال (والمنظومة -> منظومه)."""
+    out = [token]
+    for conj in ("", "و", "ف"):
+        if conj and not token.startswith(conj):
+            continue
+        rest = token[len(conj):]
+        for prep in ("", "ب", "ك", "ل"):
+            if prep and not rest.startswith(prep):
+                continue
+            stem = rest[len(prep):]
+            # "لل" is ل + ال with the alef elided (للدفاع = ل + الدفاع).
+            if prep == "ل" and stem.startswith("ل") and len(stem) > 3:
+                out.append(stem[1:])
+            if stem.startswith("ال") and len(stem) > 3:
+                out.append(stem[2:])
+            if (conj or prep) and len(stem) >= 3:
+                out.append(stem)
+    return tuple(dict.fromkeys(out))
+
+
+def token_variants(token: str) -> tuple[str, ...]:
+    """Every reading of one normalized token that a lexicon form may name."""
+    if _ARABIC_LETTER.match(token):
+        return arabic_variants(token)
+    stem = russian_stem(token)
+    return (token,) if stem == token else (token, stem)
+
+
+def tokens(text: str) -> list[str]:
+    """Word tokens of already-normalized text."""
+    return _TOKEN.findall(text)
+
+
+def form_tokens(form: str) -> list[str]:
+    """A lexicon form as the token sequence it must match (Russian words stemmed)."""
+    return [russian_stem(t) for t in tokens(normalize(form))]
