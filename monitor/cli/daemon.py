@@ -1,0 +1,145 @@
+"""Commands that run the monitor: run, poll, status."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from monitor.cli import cli
+from monitor.cli.common import App, emit_json, json_option, pass_app
+
+
+@cli.command()
+@pass_app
+def run(app: App) -> None:
+    """Run the daemon in the foreground (what systemd starts).
+
+    Polls due feeds every 30 seconds, sends queued alerts every 10 seconds.
+    SIGTERM stops cleanly; SIGHUP reloads the configuration.
+
+    \b
+    Example:
+      monitor --config /etc/feed-monitor/monitor.toml run
+    """
+    from monitor.daemon import Daemon
+    from monitor.logs import setup_logging
+
+    config = app.config
+    setup_logging(config.log_level)
+    try:
+        daemon = Daemon(app.config_path)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    sys.exit(daemon.run())
+
+
+@cli.command()
+@click.option("--all", "everything", is_flag=True, help="Poll every enabled feed, ignoring schedules.")
+@click.option("--no-send", is_flag=True, help="Queue alerts but do not send them now.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines, only the summary.")
+@json_option
+@pass_app
+def poll(app: App, everything: bool, no_send: bool, quiet: bool, as_json: bool) -> None:
+    """Poll due feeds once, store and match new items, send alerts, exit.
+
+    On a new database every feed is due. A feed that fails is recorded
+    (see `monitor feeds`) and the poll goes on; the exit code is 0 unless the
+    configuration or database is unusable.
+
+    \b
+    Examples:
+      monitor poll            # what is due now
+      monitor poll --all      # every feed, now
+    """
+    from monitor.alert import build_targets, send_due_alerts
+    from monitor.logs import setup_logging
+    from monitor.pipeline import build_runtime, poll_once
+
+    config = app.config
+    setup_logging("WARNING" if quiet or as_json else config.log_level)
+    try:
+        targets = build_targets(config.alerts)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    store = app.store
+    store.sync_feeds(config.feeds)
+    runtime = build_runtime(config)
+
+    def progress(outcome, done: int, total: int) -> None:
+        if quiet or as_json:
+            return
+        state = outcome.error or ("not modified" if outcome.status == 304 else
+                                  f"{outcome.new_items} new, {outcome.matched} matched")
+        click.echo(f"[{done}/{total}] {outcome.url}: {state}", err=True)
+
+    try:
+        report = poll_once(store, runtime, everything=everything, progress=progress)
+    finally:
+        runtime.close()
+    sent = None
+    if not no_send:
+        sent = send_due_alerts(store, targets, config.alerts)
+    summary = {
+        "feeds": report.feeds, "failed": report.failed, "not_modified": report.not_modified,
+        "entries": report.entries, "new_items": report.new_items, "matched": report.matched,
+        "alerts_queued": report.alerts, "seconds": report.seconds,
+        "alerts_sent": sent.sent if sent else 0, "alerts_failed": sent.failed if sent else 0,
+    }
+    if as_json:
+        emit_json(summary)
+    else:
+        click.echo(
+            f"Polled {report.feeds} feeds in {report.seconds:.1f}s: {report.new_items} new items, "
+            f"{report.matched} matched, {report.alerts} alerts queued"
+            + (f", {sent.sent} sent, {sent.failed} failed" if sent else "")
+            + (f"; {report.failed} feeds failed (see `monitor feeds`)" if report.failed else "")
+        )
+
+
+@cli.command()
+@json_option
+@pass_app
+def status(app: App, as_json: bool) -> None:
+    """Health at a glance: daemon, last poll, feeds, alerts, errors."""
+    from monitor.store import parse_iso, utcnow
+
+    store = app.store
+    heartbeat = store.get_meta("daemon_heartbeat")
+    pid = store.get_meta("daemon_pid")
+    beat = parse_iso(heartbeat)
+    running = bool(pid) and beat is not None and (utcnow() - beat).total_seconds() < 120
+    errors = {r["key"]: int(r["value"]) for r in store.query(
+        "SELECT key, value FROM meta WHERE key LIKE 'job_errors.%' OR key LIKE 'job_missed.%'")}
+    failing = store.query(
+        "SELECT id, COALESCE(name, title, url) AS feed, error_count, last_error, next_check_at "
+        "FROM feeds WHERE enabled = 1 AND error_count > 0 ORDER BY error_count DESC LIMIT 10")
+    info = {
+        "daemon": "running" if running else "not running",
+        "daemon_pid": int(pid) if pid else None,
+        "heartbeat": heartbeat,
+        "last_poll": store.get_meta("last_poll_at"),
+        "last_poll_summary": store.get_meta("last_poll_summary"),
+        "feeds": store.feed_health(),
+        "alerts": store.alert_counts(),
+        "counts": store.item_counts(),
+        "job_errors": errors,
+        "failing_feeds": failing,
+        "database": str(store.path),
+    }
+    if as_json:
+        emit_json(info)
+        return
+    click.echo(f"Daemon:    {info['daemon']}" + (f" (pid {pid}, heartbeat {heartbeat})" if running else ""))
+    click.echo(f"Last poll: {info['last_poll'] or 'never'}" + (f" — {info['last_poll_summary']}" if info["last_poll_summary"] else ""))
+    f = info["feeds"]
+    click.echo(f"Feeds:     {f['enabled']} enabled, {f['failing']} failing, {f['gone']} gone")
+    a = info["alerts"]
+    click.echo(f"Alerts:    {a['pending']} pending, {a['failed']} failed (retrying), {a['sent']} sent, {a['expired']} expired")
+    c = info["counts"]
+    click.echo(f"Stored:    {c['items']} items, {c['matches']} matches, {c['stories']} stories")
+    if errors:
+        click.echo("Job errors: " + ", ".join(f"{k.split('.', 1)[1]} {k.split('.')[0].replace('job_', '')} x{v}" for k, v in errors.items()))
+    for row in failing:
+        click.echo(f"  failing feed {row['id']} {row['feed']}: {row['error_count']} errors, last: {row['last_error']}, next try {row['next_check_at']}")
+    click.echo(f"Database:  {info['database']}")

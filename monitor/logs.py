@@ -1,0 +1,41 @@
+"""Logging for the daemon and commands: one format, and secrets masked on the way out.
+
+Alert URLs carry tokens and passwords. Every fragment of them that could be a secret
+is registered here, and a filter on the root handler masks it in any record, whatever
+library wrote it, so no log line can leak one.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+
+_secrets: set[str] = set()
+
+
+class SecretFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _secrets:
+            message = record.getMessage()
+            for secret in sorted(_secrets, key=len, reverse=True):
+                message = message.replace(secret, "****")
+            record.msg, record.args = message, None
+        return True
+
+
+def register_secrets(fragments) -> None:
+    _secrets.update(f for f in fragments if f and len(f) >= 4)
+
+
+def setup_logging(level: str = "INFO") -> None:
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(SecretFilter())
+    root.addHandler(handler)
+    root.setLevel(level)
+    # Third-party chatter at INFO would drown the feed lines.
+    for noisy in ("httpx", "httpcore", "apscheduler.executors", "apscheduler.scheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("apprise").setLevel(logging.ERROR)

@@ -1,0 +1,203 @@
+"""One poll: the single place where the stages are wired together.
+
+    due feeds -> fetch (threads) -> parse -> new entries only -> normalize -> match
+              -> story -> store + outbox (one transaction per feed) -> send alerts
+
+Fetches run concurrently on worker threads; everything after the fetch runs on the
+calling thread, one feed at a time, so the store has a single writer and each feed's
+items, matches, stories and alerts commit together or not at all.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
+
+from monitor import cadence
+from monitor.config import Config
+from monitor.fetch import Fetcher, FetchRequest, FetchSettings
+from monitor.language import init_language_detection
+from monitor.match import Topic, load_topic
+from monitor.models import FetchResult
+from monitor.parse import ParseError, parse_feed
+from monitor.store import Store, utcnow
+from monitor.story_book import ItemOutcome, process_new_items
+
+log = logging.getLogger("monitor.poll")
+
+
+@dataclass
+class Runtime:
+    """What a process builds once from the configuration and reuses for every poll."""
+
+    config: Config
+    topics: list[Topic]
+    fetcher: Fetcher
+
+    def close(self) -> None:
+        self.fetcher.close()
+
+
+def build_runtime(config: Config) -> Runtime:
+    init_language_detection()  # before any worker thread exists
+    topics = [load_topic(t.name, t.lexicon, t.seeds, t.threshold) for t in config.topics]
+    settings = FetchSettings(
+        timeout=config.fetch_timeout.total_seconds(),
+        max_bytes=config.max_feed_bytes,
+        allow_private_networks=config.allow_private_networks,
+        per_host_concurrency=config.per_host_concurrency,
+        max_workers=config.max_workers,
+    )
+    if config.user_agent:
+        settings.user_agent = config.user_agent
+    return Runtime(config=config, topics=topics, fetcher=Fetcher(settings))
+
+
+@dataclass
+class FeedOutcome:
+    feed_id: int
+    url: str
+    status: int = 0
+    error: str | None = None
+    entries: int = 0
+    new_items: int = 0
+    matched: int = 0
+    alerts: int = 0
+
+
+@dataclass
+class PollReport:
+    feeds: int = 0
+    failed: int = 0
+    not_modified: int = 0
+    entries: int = 0
+    new_items: int = 0
+    matched: int = 0
+    alerts: int = 0
+    seconds: float = 0.0
+    outcomes: list[FeedOutcome] = field(default_factory=list)
+
+    def add(self, outcome: FeedOutcome) -> None:
+        self.outcomes.append(outcome)
+        self.feeds += 1
+        self.failed += outcome.error is not None
+        self.not_modified += outcome.status == 304
+        self.entries += outcome.entries
+        self.new_items += outcome.new_items
+        self.matched += outcome.matched
+        self.alerts += outcome.alerts
+
+
+def poll_once(
+    store: Store,
+    runtime: Runtime,
+    *,
+    everything: bool = False,
+    progress: Callable[[FeedOutcome, int, int], None] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> PollReport:
+    """Poll every due feed (every enabled feed with `everything`) once."""
+    started = utcnow()
+    clock = _Stopwatch()
+    feeds = {f["id"]: f for f in store.due_feeds(started, everything=everything)}
+    report = PollReport()
+    requests = [FetchRequest(f["url"], f["etag"], f["last_modified"], key=fid) for fid, f in feeds.items()]
+    done: queue.Queue = queue.Queue()
+
+    def fetch_all() -> None:
+        try:
+            runtime.fetcher.fetch_many(requests, lambda req, res: done.put((req.key, res)))
+        finally:
+            done.put(None)
+
+    worker = threading.Thread(target=fetch_all, name="poll-fetch", daemon=True)
+    worker.start()
+    while True:
+        entry = done.get()
+        if entry is None:
+            break
+        feed_id, result = entry
+        if should_stop():
+            continue  # unprocessed feeds stay due and are polled next time
+        outcome = process_fetch(store, runtime, feeds[feed_id], result)
+        report.add(outcome)
+        if progress:
+            progress(outcome, report.feeds, len(requests))
+    worker.join()
+    report.seconds = clock.elapsed()
+    store.set_meta("last_poll_at", started.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    store.set_meta("last_poll_summary", f"{report.feeds} feeds, {report.new_items} new items, "
+                   f"{report.matched} matched, {report.alerts} alerts, {report.failed} failed")
+    return report
+
+
+def process_fetch(store: Store, runtime: Runtime, feed: dict, result: FetchResult) -> FeedOutcome:
+    """Everything after the fetch for one feed. Records failures; never raises for them."""
+    now = utcnow()
+    outcome = FeedOutcome(feed_id=feed["id"], url=feed["url"], status=result.status)
+    interval = timedelta(seconds=feed["poll_interval_s"]) if feed["poll_interval_s"] else runtime.config.poll_interval
+    headers = result.headers or {}
+
+    def schedule(error_count: int) -> datetime:
+        return cadence.next_check(
+            now, interval=interval, ttl_seconds=feed["ttl_s"],
+            cache_control=headers.get("cache-control"), expires=headers.get("expires"),
+            retry_after=result.retry_after, error_count=error_count, key=feed["url"],
+        )
+
+    def fail(error: str) -> FeedOutcome:
+        outcome.error = error
+        store.record_fetch(feed["id"], now=now, next_check=schedule(feed["error_count"] + 1),
+                           status=result.status, error=error, gone=result.gone)
+        log.warning("feed %s (%s): %s", feed["id"], feed["name"] or _safe_url(feed["url"]), error)
+        return outcome
+
+    if result.error:
+        return fail(result.error)
+    if result.not_modified:
+        store.record_fetch(feed["id"], now=now, next_check=schedule(0), status=304, error=None,
+                           new_url=result.permanent_url)
+        return outcome
+    try:
+        parsed = parse_feed(result.content or b"", headers, result.final_url)
+    except ParseError as exc:
+        return fail(str(exc))
+    outcome.entries = len(parsed.entries)
+    first_poll = feed["first_success_at"] is None
+    with store.write():
+        items: list[ItemOutcome] = process_new_items(
+            store, runtime.config, runtime.topics, feed, parsed.entries, now, first_poll=first_poll,
+        )
+        store.record_fetch(
+            feed["id"], now=now, next_check=schedule(0), status=result.status, error=None,
+            etag=result.etag, last_modified=result.last_modified, title=parsed.title or None,
+            ttl_s=parsed.ttl_seconds, new_url=result.permanent_url, items_seen=len(items),
+        )
+    outcome.new_items = sum(1 for i in items if i.new)
+    outcome.matched = sum(1 for i in items if i.matched)
+    outcome.alerts = sum(1 for i in items if i.alerted)
+    if parsed.warning:
+        log.info("feed %s: %s", feed["id"], parsed.warning)
+    return outcome
+
+
+def _safe_url(url: str) -> str:
+    # Feed URLs can carry tokens; logs show scheme, host and path only.
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}{parts.path}"
+
+
+class _Stopwatch:
+    def __init__(self) -> None:
+        import time
+
+        self._time = time.monotonic
+        self._start = self._time()
+
+    def elapsed(self) -> float:
+        return round(self._time() - self._start, 3)

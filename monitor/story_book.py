@@ -1,0 +1,136 @@
+"""New entries of one feed into stored items, matches, stories and queued alerts.
+
+Runs inside the feed's write transaction (see pipeline.process_fetch). The decisions are
+made by pure code (normalize, match, story); this module only sequences them and keeps
+the store in step, in the order that makes repeated work impossible:
+
+1. skip entries this feed delivered before (GUID), before any other work;
+2. fold an entry that another feed (or this one, under a new GUID) already carried into
+   the stored item (canonical URL or content hash): it never alerts again;
+3. only a new item is language-detected and matched;
+4. a matched item joins or starts a story; the story decides whether to alert.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from monitor import story as stories
+from monitor.alert_format import AlertFacts, format_alert
+from monitor.config import Config
+from monitor.match import Topic, match_item
+from monitor.models import Item, MatchResult, RawEntry
+from monitor.normalize import entry_guid, normalize_entry
+from monitor.store import Store, iso, parse_iso
+
+
+@dataclass
+class ItemOutcome:
+    guid: str
+    item_id: int
+    new: bool
+    matched: bool = False
+    alerted: bool = False
+
+
+def process_new_items(
+    store: Store, config: Config, topics: list[Topic], feed: dict, entries: list[RawEntry],
+    now: datetime, *, first_poll: bool,
+) -> list[ItemOutcome]:
+    guids = [entry_guid(e) for e in entries]
+    known = store.known_guids(feed["id"], guids)
+    outlet = feed["name"] or feed["title"] or feed["url"]
+    outcomes: list[ItemOutcome] = []
+    seen_now: set[str] = set()
+    for entry, guid in zip(entries, guids):
+        if guid in known or guid in seen_now:
+            continue
+        seen_now.add(guid)
+        item = normalize_entry(entry, now)
+        same = store.find_same_item(item.url, item.content_hash)
+        if same is not None:
+            store.add_source(feed["id"], guid, same, now)
+            outcomes.append(ItemOutcome(guid, same, new=False))
+            continue
+        item.guid = guid
+        item_id = store.add_item(feed["id"], item, now)
+        outcome = ItemOutcome(guid, item_id, new=True)
+        for topic in topics:
+            result = match_item(topic, item.title, item.text, item.lang)
+            if not result.matched:
+                continue
+            outcome.matched = True
+            backlog = _is_backlog(item, now, config.backfill, first_poll)
+            outcome.alerted |= _record_match(store, config, item_id, item, result, outlet, now, backlog)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _is_backlog(item: Item, now: datetime, backfill: timedelta, first_poll: bool) -> bool:
+    """On a feed's first poll, old (or undated) items are history, not news."""
+    if not first_poll:
+        return False
+    return item.published is None or item.published < now - backfill
+
+
+def story_policy(config: Config) -> stories.StoryAlertPolicy:
+    return stories.StoryAlertPolicy(update_interval=config.alerts.update_interval)
+
+
+def _record_match(
+    store: Store, config: Config, item_id: int, item: Item, result: MatchResult, outlet: str,
+    now: datetime, backlog: bool,
+) -> bool:
+    """Store the match, fold it into a story, queue an alert if the story calls for one."""
+    seen_at = item.published if backlog and item.published else now
+    features = stories.features_for(item.title, item.text, item.lang, item.published or now, result.concepts)
+    window = config.story_window
+    rows = store.candidate_stories(result.topic, now - window)
+    candidates = [stories.StoryState.from_json(json.loads(r["state"])) for r in rows]
+    decision = stories.assign_story(features, candidates, now, window)
+    if decision.story_id is None:
+        story_id = store.create_story(result.topic, item.title or item.text[:120], seen_at, "{}", [item.lang], [outlet],
+                                      related_to=decision.related_to)
+        state = stories.new_story(story_id, features, seen_at, outlet, related_to=decision.related_to)
+        last_alert_at = None
+        snapshot = None
+    else:
+        story_id = decision.story_id
+        previous = next(c for c in candidates if c.id == story_id)
+        state = stories.add_item(previous, features, seen_at, outlet)
+        row = next(r for r in rows if r["id"] == story_id)
+        last_alert_at = parse_iso(row["alerted_at"])
+        snapshot = json.loads(row["alert_snapshot"]) if row["alert_snapshot"] else None
+    policy = story_policy(config)
+    breaking = stories.is_breaking(state, now, policy)
+    store.update_story(
+        story_id, seen_at=seen_at, item_count=state.item_count, langs=sorted(state.langs),
+        outlets=sorted(state.outlets), state=json.dumps(state.to_json(), ensure_ascii=False), breaking=breaking,
+    )
+    kind = None if backlog else stories.should_alert(state, last_alert_at, now, policy)
+    quiet = None
+    if backlog:
+        quiet = "backlog: published before the feed's first poll window"
+    elif kind is None:
+        quiet = f"folded into story #{story_id} ({decision.relation})"
+    store.save_match(item_id, result, now, story_id=story_id, relation=decision.relation,
+                     relation_reason=decision.reason, alerted=kind is not None, quiet_reason=quiet)
+    if kind is None:
+        return False
+    summary = stories.update_summary(state, snapshot) if kind == "update" else None
+    facts = AlertFacts(
+        topic=result.topic, title=item.title or item.text[:120], url=item.url or None, feed=outlet,
+        lang=item.lang, published=iso(item.published), score=result.score, threshold=result.threshold,
+        reasons=result.reasons, snippet=item.text, story_id=story_id, outlets=len(state.outlets),
+        langs=tuple(sorted(state.langs)), breaking=breaking,
+        update_summary=summary,
+    )
+    message = format_alert(facts)
+    store.enqueue_alert(
+        topic=result.topic, story_id=story_id, item_id=item_id, kind=kind, title=message.title,
+        body=message.body, body_html=message.body_html, now=now, expires_at=now + config.alerts.expire_after,
+    )
+    store.mark_story_alerted(story_id, now, {"outlets": sorted(state.outlets), "langs": sorted(state.langs),
+                                             "item_count": state.item_count})
+    return True
