@@ -64,7 +64,7 @@ _FOLD[0x200C] = " "
 _DESIGNATION_PREFIX = {
     "s": "s", "с": "s", "ес": "s", "эс": "s", "اس": "s", "س": "s",
     "f": "f", "ф": "f", "اف": "f", "ف": "f",
-    "су": "su", "سو": "su", "سوخوي": "su", "sukhoi": "su", "сухой": "su",
+    "su": "su", "су": "su", "سو": "su", "سوخوي": "su", "sukhoi": "su", "сухой": "su",
 }
 _DESIGNATION = re.compile(
     r"(?<![\w'])"
@@ -187,6 +187,15 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
+def lexicon_token(token: str) -> str:
+    """A lexicon word in the reading text tokens offer through `token_variants`:
+    Russian stemmed, Arabic without its article (text "للدفاع" offers "دفاع", never
+    "الدفاع", so the lexicon's "الدفاع" must become "دفاع")."""
+    if _ARABIC_LETTER.match(token):
+        return token[2:] if token.startswith("ال") and len(token) > 3 else token
+    return russian_stem(token)
+
+
 def form_tokens(form: str) -> list[str]:
-    """A lexicon form as the token sequence it must match (Russian words stemmed)."""
-    return [russian_stem(t) for t in tokens(normalize(form))]
+    """A lexicon form as the token sequence it must match."""
+    return [lexicon_token(t) for t in tokens(normalize(form))]

@@ -1,0 +1,234 @@
+"""Topic matching: concepts found in an item, a score, and the reasons for it.
+
+Pure code: `match_item` takes text and returns a MatchResult; only `load_topic` reads
+files (the lexicon and the seed articles), once, when the topic is built.
+
+How an item is scored (the lexicon file explains the same to analysts):
+  1. title and body are normalized (monitor.textnorm) and split into words; each word
+     offers its readings (Arabic without attached prefixes, Russian without endings);
+  2. every lexicon form found counts for its concept: concept weight x form weight,
+     x title_factor in the title; each concept counts once, at its best occurrence;
+  3. the concept vector is compared (cosine) with the seed articles' vectors — concept
+     ids are language-neutral, so an Arabic item and an English seed compare — and
+     seed_weight x the best similarity is added;
+  4. the item matches when one lexicon rule holds and the score reaches the threshold.
+
+Speed: the lexicon is compiled once into dictionaries keyed by word (and by word
+prefix for forms ending in "*"), so matching is a dictionary look-up per word and
+reading, with no regular expression built per item.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from monitor.lexicon import Concept, Form, Lexicon, Rule, load_lexicon
+from monitor.models import ConceptHit, MatchResult
+from monitor.textnorm import normalize, token_variants, tokens
+
+TITLE, BODY = "title", "body"
+
+
+@dataclass(frozen=True)
+class _Entry:
+    concept: Concept
+    form: Form
+
+
+@dataclass
+class _Index:
+    """Forms by their first word: exact words, and prefixes grouped by length."""
+
+    exact: dict[str, list[_Entry]] = field(default_factory=lambda: defaultdict(list))
+    prefixes: dict[int, dict[str, list[_Entry]]] = field(default_factory=dict)
+
+
+@dataclass
+class Topic:
+    name: str
+    threshold: float
+    concepts: dict[str, Concept]
+    seed_vectors: dict[str, dict[str, float]]  # seed name -> concept vector
+    lexicon: Lexicon
+    _index: _Index = field(repr=False, default_factory=_Index)
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return self.lexicon.rules
+
+
+def build_topic(
+    lexicon: Lexicon,
+    seeds: dict[str, str] | None = None,
+    threshold: float | None = None,
+    name: str | None = None,
+) -> Topic:
+    """A topic from a parsed lexicon and seed texts (name -> text); pure."""
+    topic = Topic(
+        name=name or lexicon.name,
+        threshold=lexicon.threshold if threshold is None else threshold,
+        concepts=lexicon.concepts,
+        seed_vectors={},
+        lexicon=lexicon,
+        _index=_compile(lexicon),
+    )
+    for seed_name, text in (seeds or {}).items():
+        title, _, body = text.strip().partition("\n")
+        vector, _ = _find(topic, title, body)
+        topic.seed_vectors[seed_name] = vector
+    return topic
+
+
+def load_topic(
+    name: str, lexicon_path: Path, seed_paths: list[Path], threshold: float | None = None
+) -> Topic:
+    """Read the lexicon and the seed articles and build the topic."""
+    lexicon = load_lexicon(lexicon_path)
+    seeds = {Path(p).name: Path(p).read_text(encoding="utf-8", errors="replace") for p in seed_paths}
+    return build_topic(lexicon, seeds, threshold, name)
+
+
+def _compile(lexicon: Lexicon) -> _Index:
+    index = _Index()
+    for concept in lexicon.concepts.values():
+        for form in concept.forms:
+            entry = _Entry(concept, form)
+            first = form.tokens[0]
+            if form.prefix[0]:
+                index.prefixes.setdefault(len(first), {}).setdefault(first, []).append(entry)
+            else:
+                index.exact[first].append(entry)
+    index.exact = dict(index.exact)
+    return index
+
+
+def _words(text: str) -> list[tuple[str, ...]]:
+    return [token_variants(t) for t in tokens(normalize(text))]
+
+
+def _rest_matches(form: Form, words: list[tuple[str, ...]], start: int) -> bool:
+    if start + len(form.tokens) > len(words):
+        return False
+    for k in range(1, len(form.tokens)):
+        want, is_prefix = form.tokens[k], form.prefix[k]
+        readings = words[start + k]
+        if is_prefix:
+            if not any(r.startswith(want) for r in readings):
+                return False
+        elif want not in readings:
+            return False
+    return True
+
+
+def _scan(index: _Index, words: list[tuple[str, ...]]):
+    """Yield (entry, position) for every form occurrence."""
+    prefix_tables = list(index.prefixes.items())
+    for i, readings in enumerate(words):
+        for reading in readings:
+            for entry in index.exact.get(reading, ()):
+                if len(entry.form.tokens) == 1 or _rest_matches(entry.form, words, i):
+                    yield entry, i
+            for length, table in prefix_tables:
+                if len(reading) >= length:
+                    for entry in table.get(reading[:length], ()):
+                        if len(entry.form.tokens) == 1 or _rest_matches(entry.form, words, i):
+                            yield entry, i
+
+
+def _find(topic: Topic, title: str, text: str) -> tuple[dict[str, float], list[ConceptHit]]:
+    """Concept vector (non-negative strength per concept) and the best hit of each."""
+    best: dict[str, ConceptHit] = {}
+    factor = topic.lexicon.title_factor
+    for where, part, place_factor in ((TITLE, title, factor), (BODY, text, 1.0)):
+        if not part:
+            continue
+        for entry, _pos in _scan(topic._index, _words(part)):
+            strength = abs(entry.concept.weight) * entry.form.weight * place_factor
+            current = best.get(entry.concept.id)
+            if current is None or strength > abs(current.weight):
+                weight = strength if entry.concept.weight >= 0 else -strength
+                best[entry.concept.id] = ConceptHit(entry.concept.id, entry.form.text, where, round(weight, 3))
+    vector = {cid: abs(hit.weight) for cid, hit in best.items()}
+    hits = sorted(best.values(), key=lambda h: (-abs(h.weight), h.concept))
+    return vector, hits
+
+
+def cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    """Cosine similarity of two concept vectors (0 when either is empty)."""
+    dot = sum(w * b[c] for c, w in a.items() if c in b)
+    if not dot:
+        return 0.0
+    return dot / (math.sqrt(sum(w * w for w in a.values())) * math.sqrt(sum(w * w for w in b.values())))
+
+
+def seed_similarity(topic: Topic, vector: dict[str, float]) -> tuple[float, str | None]:
+    """Best cosine similarity to a seed article, and that seed's name."""
+    best, best_name = 0.0, None
+    for name, seed_vector in topic.seed_vectors.items():
+        sim = cosine(vector, seed_vector)
+        if sim > best:
+            best, best_name = sim, name
+    return best, best_name
+
+
+def _present(topic: Topic, vector: dict[str, float]) -> frozenset[str]:
+    names = set(vector)
+    for cid in vector:
+        names.update(topic.concepts[cid].groups)
+    return frozenset(names)
+
+
+def match_item(topic: Topic, title: str, text: str, lang: str) -> MatchResult:
+    """Score one item against the topic and say why."""
+    vector, hits = _find(topic, title or "", text or "")
+    concept_score = sum(h.weight for h in hits)
+    sim, seed_name = seed_similarity(topic, vector)
+    seed_part = topic.lexicon.seed_weight * sim
+    score = round(concept_score + seed_part, 3)
+    present = _present(topic, vector)
+    rules = [r for r in topic.rules if r.test(present)]
+    matched = bool(rules) and score >= topic.threshold
+
+    reasons: list[str] = []
+    for rule in rules:
+        reasons.append(f"rule {rule.id} holds: {rule.why or rule.when}")
+    if not rules:
+        reasons.append("no rule holds" + (
+            f" (concepts found: {', '.join(sorted(vector))})" if vector else " (no concept found)"
+        ))
+    for hit in hits:
+        concept = topic.concepts[hit.concept]
+        kind = "look-alike " if concept.lookalike else ""
+        reasons.append(f"{kind}{concept.label}: \"{hit.form}\" in the {hit.where} ({hit.weight:+.2f})")
+    if seed_name:
+        reasons.append(f"similar to seed {seed_name}: {sim:.2f} in concept space ({seed_part:+.2f})")
+    verdict = "reaches" if score >= topic.threshold else "is below"
+    reasons.append(f"score {score:.2f} {verdict} the threshold {topic.threshold:.2f} [{lang}]")
+    return MatchResult(
+        topic=topic.name,
+        matched=matched,
+        score=score,
+        threshold=topic.threshold,
+        hits=hits,
+        reasons=reasons,
+        concepts={cid: round(w, 3) for cid, w in sorted(vector.items())},
+    )
+
+
+def explain(result: MatchResult) -> str:
+    """A multi-line explanation of a MatchResult for people."""
+    head = "MATCH" if result.matched else "no match"
+    lines = [f"{head}: topic {result.topic}, score {result.score:.2f} (threshold {result.threshold:.2f})"]
+    rule_lines = [r for r in result.reasons if r.startswith(("rule ", "no rule"))]
+    lines += [f"  {r}" for r in rule_lines]
+    if result.hits:
+        lines.append("  concepts:")
+        width = max(len(h.concept) for h in result.hits)
+        for h in result.hits:
+            lines.append(f"    {h.concept.ljust(width)}  {h.weight:+6.2f}  {h.where:<5}  \"{h.form}\"")
+    for r in result.reasons:
+        if r.startswith("similar to seed") or r.startswith("score "):
+            lines.append(f"  {r}")
+    return "\n".join(lines)
