@@ -1,0 +1,99 @@
+"""Story grouping figures on a labelled set: `python bench/story_eval.py dev.jsonl [-q]`.
+
+Concept vectors come from `monitor.match` when it is importable (the topic named by
+--topic, lexicon and seeds from the usual places); otherwise from the small stand-in
+lexicon below, which knows only the topic's own words (weapons, countries, sanctions law)
+in the dev set's languages.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from monitor.story import fold  # noqa: E402
+from monitor.story_eval import evaluate_stories, format_report  # noqa: E402
+
+# Stand-in concept lexicon: concept -> (weight, surface forms as folded regexes).
+STAND_IN_CONCEPTS: dict[str, tuple[float, tuple[str, ...]]] = {
+    "s400": (3.0, (r"[sс]\s?[-‑–]?\s?400", r"(?:ا|ا?ي)س\s?[-‑–]?\s?400", r"triumf", r"триумф")),
+    "f35": (3.0, (r"f\s?[-‑–]?\s?35", r"اف\s?[-‑–]?\s?35", r"ф\s?[-‑–]?\s?35")),
+    "f16": (1.0, (r"f\s?[-‑–]?\s?16", r"اف\s?[-‑–]?\s?16")),
+    "turkey": (2.0, (r"turk", r"ترك", r"турци", r"турец", r"ankara", r"انقره", r"анкар",
+                     r"τουρκ", r"turchi", r"turqu", r"turska", r"turkei")),
+    "russia": (1.0, (r"russ", r"روس", r"росси", r"российск", r"russi", r"rusya", r"rus ",
+                     r"ρωσ", r"rusij", r"moscow", r"موسكو", r"москв")),
+    "usa": (1.0, (r"united states", r"\bus\b", r"\bu\.s\.", r"washington", r"pentagon",
+                  r"americ", r"امريك", r"واشنطن", r"الولايات المتحده", r"сша", r"вашингтон",
+                  r"\babd\b", r"estados unidos", r"stati uniti", r"\beua\b")),
+    "india": (2.0, (r"\bindia", r"الهند", r"هندي", r"инди", r"hindistan", r"new delhi",
+                    r"نيودلهي", r"нью-дели")),
+    "saudi": (2.0, (r"saudi", r"سعودي", r"саудов", r"suudi", r"riyadh", r"الرياض")),
+    "china": (1.0, (r"china", r"chinese", r"الصين", r"китай", r"cin\b")),
+    "caatsa": (2.0, (r"caatsa", r"كاتسا", r"катса", r"countering america")),
+    "air_defence": (1.0, (r"air[- ]defen[cs]e", r"missile[- ]defen[cs]e", r"الدفاع الجوي",
+                          r"пво", r"зрк", r"hava savunma", r"difesa aerea", r"defesa antiaerea",
+                          r"luftabwehr", r"protivavion", r"αντιπυραυλ")),
+}
+_COMPILED = {c: (w, [re.compile(p) for p in forms]) for c, (w, forms) in STAND_IN_CONCEPTS.items()}
+
+
+def stand_in_concepts(row: Mapping[str, Any]) -> dict[str, float]:
+    text = fold(f"{row.get('title') or ''}\n{row.get('summary') or ''}")
+    found = {}
+    for concept, (weight, patterns) in _COMPILED.items():
+        hits = sum(len(p.findall(text)) for p in patterns)
+        if hits:
+            found[concept] = weight * (1.0 + min(hits, 4) / 4)
+    return found
+
+
+def matcher_concepts(topic: str) -> Callable[[Mapping[str, Any]], dict[str, float]] | None:
+    """The real matcher's concept vectors, when the match module is there and loads."""
+    try:
+        from monitor import match  # noqa: PLC0415
+        lexicon = ROOT / "config" / "lexicon.toml"
+        seeds = sorted((ROOT.parent / "shared" / "seeds").glob("*.txt"))
+        loaded = match.load_topic(topic, lexicon, seeds)
+    except Exception as exc:  # any failure: fall back, and say so
+        print(f"(monitor.match unavailable: {exc}; using the stand-in lexicon)", file=sys.stderr)
+        return None
+
+    def concepts(row: Mapping[str, Any]) -> dict[str, float]:
+        result = match.match_item(loaded, row.get("title") or "", row.get("summary") or "",
+                                  row.get("lang") or "und")
+        return dict(result.concepts)
+
+    return concepts
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("path", type=Path)
+    parser.add_argument("-q", "--quiet", action="store_true", help="figures only")
+    parser.add_argument("--stand-in", action="store_true", help="ignore monitor.match")
+    parser.add_argument("--topic", default="s400-f35")
+    parser.add_argument("--window-days", type=float, default=7.0)
+    args = parser.parse_args()
+    from datetime import timedelta  # noqa: PLC0415
+    rows = [json.loads(line) for line in args.path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    concepts = None if args.stand_in else matcher_concepts(args.topic)
+    source = "monitor.match" if concepts else "stand-in lexicon"
+    started = time.perf_counter()
+    report = evaluate_stories(rows, concepts or stand_in_concepts,
+                              window=timedelta(days=args.window_days))
+    elapsed = time.perf_counter() - started
+    print(f"concepts from {source}; window {args.window_days:g} days; {elapsed:.2f}s")
+    print(format_report(report, verbose=not args.quiet))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,795 @@
+"""Story grouping: which story does a matched item belong to?
+
+Pure logic, no I/O, deterministic. The store persists `StoryState` as JSON and calls:
+
+    features = features_for(title, text, lang, published, match.concepts)
+    decision = assign_story(features, index.candidates(features, states), now, window)
+    state = new_story(next_id, features, now, outlet)  # when decision.story_id is None
+    state = add_item(state, features, now, outlet)      # otherwise
+
+Two items join when they are copies of one text (MinHash over word shingles, within a
+language) or when they report one event: the same topic frame (the matcher's concept
+vector, which works across languages), the same kind of development (test, delivery,
+signing...), and facts that name *this* event rather than the topic: people and places
+(compared on a consonant skeleton so that Grisham, غريشام and Гришэм meet), numbers with
+their scale ("$5bn", "5 مليار", "5 млрд") and calendar dates. Topic words alone never join
+two items: every item on the topic shares them.
+
+Time: an item's event time is its published date; two dated reports more than `window`
+apart are different events. An undated item has no trustworthy time (a replayed backlog
+or a republishing feed gives it the time it was fetched), so it joins only on stronger
+evidence.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable, Mapping
+
+# ---------------------------------------------------------------------------
+# Text normalisation
+
+_ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+_ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه",
+                              "ؤ": "و", "ئ": "ي", "ک": "ك", "ی": "ي"})
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+# Weapon designations ("S-400", "F-35", "С-400", "إس 400") are topic words, not facts.
+_DESIGNATION = re.compile(r"(?<![^\W\d_])([^\W\d_]{1,4})[\s\-‑–]?(\d{2,3})(?!\d)", re.UNICODE)
+
+
+def _strip_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def fold(text: str) -> str:
+    """Case-, accent- and Arabic-variant-insensitive form used for every comparison."""
+    text = unicodedata.normalize("NFKC", text).translate(_DIGITS)
+    text = _ARABIC_DIACRITICS.sub("", text).translate(_ARABIC_FOLD)
+    text = text.replace("ı", "i").replace("İ", "I")
+    # NFKD would split Arabic/Cyrillic letters we keep (й, ё); only Latin/Greek lose marks.
+    return "".join(_strip_marks(c) if ord(c) < 0x400 else c for c in text).casefold()
+
+
+def _words(text: str) -> list[str]:
+    return [w.split("'")[0].split("’")[0] for w in _WORD.findall(fold(text))]
+
+
+# ---------------------------------------------------------------------------
+# Transliteration to a consonant skeleton, so a name matches across scripts.
+
+_CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+                     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n",
+                      "o", "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "sh", "", "y", "",
+                      "e", "yu", "ya"]))
+_GREEK = dict(zip("αβγδεζηθικλμνξοπρσςτυφχψω",
+                  ["a", "v", "g", "d", "e", "z", "i", "th", "i", "k", "l", "m", "n", "x", "o", "p",
+                   "r", "s", "s", "t", "i", "f", "kh", "ps", "o"]))
+_ARABIC = {"ب": "b", "ت": "t", "ث": "s", "ج": "j", "ح": "h", "خ": "kh", "د": "d", "ذ": "z",
+           "ر": "r", "ز": "z", "س": "s", "ش": "sh", "ص": "s", "ض": "d", "ط": "t", "ظ": "z",
+           "ع": "", "غ": "gh", "ف": "f", "ق": "q", "ك": "k", "ل": "l", "م": "m", "ن": "n",
+           "ه": "h", "و": "w", "ي": "y", "ا": "a", "ء": "", "پ": "p", "چ": "ch", "گ": "g",
+           "ژ": "zh", "ڤ": "v"}
+# Sound classes: letters a script may write for one sound fall together (p/b, v/f, g/k/q/c,
+# z/s, d/t); vowels and the semivowels h, w, y are dropped because Arabic omits short
+# vowels and writes long ones with the same letters as w and y.
+_CLASSES = str.maketrans("pvgqcdzjx", "bfkkktssk")
+
+
+def skeleton(word: str) -> str:
+    """Consonant skeleton of a (folded) word in any of Latin, Cyrillic, Greek, Arabic."""
+    out = []
+    for ch in word:
+        out.append(_CYRILLIC.get(ch) or _GREEK.get(ch) or _ARABIC.get(ch) or ch)
+    latin = "".join(out)
+    latin = latin.replace("ng", "n").replace("sh", "s").replace("ch", "k").replace("kh", "k")
+    latin = latin.replace("gh", "k").replace("th", "t").replace("ph", "f").replace("ts", "s")
+    latin = re.sub(r"[^a-z]", "", latin).translate(_CLASSES)
+    latin = re.sub(r"[aeiouhwy]", "", latin)
+    return re.sub(r"(.)\1+", r"\1", latin)
+
+
+# ---------------------------------------------------------------------------
+# Entities: the names an item mentions.
+
+_ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال")
+_ARABIC_LETTERS = re.compile(r"^[\u0621-\u064a]+$")
+_LONG_VOWELS = set("اوي")
+_CAPITALISED = re.compile(r"[A-ZÀ-ÖØ-ÞĞİŞÇÜÖА-ЯЁΑ-Ω][^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+_SENTENCE_END = re.compile(r"[.!?:;\"“”«»\n(\[—–-]\s*$")
+
+
+_NOT_NAMES = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday pazartesi sali carsamba persembe "
+    "cuma cumartesi pazar понедельник вторник среда среду четверг пятница пятницу суббота "
+    "воскресенье montag dienstag mittwoch donnerstag freitag samstag sonntag lundi mardi mercredi "
+    "jeudi vendredi samedi dimanche".split())
+
+
+def _entity_words(text: str) -> list[str]:
+    """Capitalised words in Latin, Cyrillic and Greek text, minus those the text also writes
+    in lower case ("The", "Defense" in a title-case headline); name-like words in Arabic,
+    marked with "~" because they are only trusted against another script.
+    """
+    lowered = {fold(w) for w in re.findall(r"(?<![^\W\d_])[a-zà-ÿğışçüöа-яёα-ω][^\W\d_]*", text)}
+    words = []
+    for m in _CAPITALISED.finditer(text):
+        word = fold(re.split(r"['’]", m.group(0))[0])
+        if word not in lowered and word not in _MONTH_OF and word not in _NOT_NAMES:
+            words.append(word)
+    for token in re.findall(r"[\u0621-\u064a]+", fold(text)):
+        # Arabic has no capitals; foreign names are written with many long-vowel letters
+        # (بوتين، غريشام، شوغاييف), though so are some native plurals (مقاتلات).
+        for prefix in _ARABIC_PREFIXES:
+            if token.startswith(prefix) and len(token) - len(prefix) >= 3:
+                token = token[len(prefix):]
+                break
+        if len(token) >= 4 and sum(c in _LONG_VOWELS for c in token) >= 2 and token not in _MONTH_OF:
+            words.append("~" + token)
+    return words
+
+
+def _entity_keys(text: str) -> list[str]:
+    keys = []
+    for word in _entity_words(text):
+        mark = "~" if word.startswith("~") else ""
+        key = skeleton(word.lstrip("~"))
+        if len(key) >= 3:
+            keys.append(mark + key)
+    return keys
+
+
+def entity_match(a: str, b: str) -> bool:
+    """Two skeletons name the same thing when one extends the other (case endings, suffixes).
+
+    Keys marked "~" (name-like Arabic words) only match keys from another script: between
+    two Arabic texts the shared words already count as vocabulary.
+    """
+    if a.startswith("~") and b.startswith("~"):
+        return False
+    a, b = a.lstrip("~"), b.lstrip("~")
+    if len(a) > len(b):
+        a, b = b, a
+    return b.startswith(a) and len(b) - len(a) <= 2
+
+
+# ---------------------------------------------------------------------------
+# Numbers and dates, normalised across scripts.
+
+_SCALES = {
+    1e3: ("thousand", "bin", "тыс", "тысяч", "الف", "mille", "mil", "tausend", "hezar", "هزار"),
+    1e6: ("million", "millions", "mn", "milyon", "млн", "миллион", "مليون", "ملايين", "milhao",
+          "milhoes", "milioni", "milione", "millionen", "میلیون"),
+    1e9: ("billion", "billions", "bn", "b", "milyar", "млрд", "миллиард", "مليار", "مليارات",
+          "milliard", "milliards", "bilhao", "bilhoes", "miliardi", "miliardo", "milliarde",
+          "milliarden", "میلیارد"),
+    1e7: ("crore",),
+}
+_SCALE_OF = {word: scale for scale, words in _SCALES.items() for word in words}
+_NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[,.\s]\d{3})+|\d+(?:[.,]\d+)?)\s*([^\W\d_]+)?", re.UNICODE)
+
+_MONTHS = {
+    1: ("january", "jan", "ocak", "января", "январь", "يناير", "janvier", "januar", "gennaio", "janeiro", "ژانویه"),
+    2: ("february", "feb", "subat", "февраля", "февраль", "فبراير", "fevrier", "februar", "febbraio", "fevereiro"),
+    3: ("march", "mar", "mart", "марта", "март", "مارس", "mars", "marz", "marzo", "marco"),
+    4: ("april", "apr", "nisan", "апреля", "апрель", "ابريل", "avril", "aprile", "abril"),
+    5: ("may", "mayis", "мая", "май", "مايو", "mai", "maggio", "maio"),
+    6: ("june", "jun", "haziran", "июня", "июнь", "يونيو", "juin", "juni", "giugno", "junho"),
+    7: ("july", "jul", "temmuz", "июля", "июль", "يوليو", "juillet", "juli", "luglio", "julho"),
+    8: ("august", "aug", "agustos", "августа", "август", "اغسطس", "aout", "agosto"),
+    9: ("september", "sept", "sep", "eylul", "сентября", "сентябрь", "سبتمبر", "septembre", "settembre", "setembro"),
+    10: ("october", "oct", "ekim", "октября", "октябрь", "اكتوبر", "octobre", "oktober", "ottobre", "outubro"),
+    11: ("november", "nov", "kasim", "ноября", "ноябрь", "نوفمبر", "novembre", "novembro"),
+    12: ("december", "dec", "aralik", "декабря", "декабрь", "ديسمبر", "decembre", "dezember", "dicembre", "dezembro"),
+}
+_MONTH_OF = {name: month for month, names in _MONTHS.items() for name in names}
+_MONTH_NAMES = "|".join(sorted(map(re.escape, _MONTH_OF), key=len, reverse=True))
+_DAY_MONTH = re.compile(rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th|'?[a-z]{{0,2}})?\.?\s+(?:de\s+)?({_MONTH_NAMES})\b")
+_MONTH_DAY = re.compile(rf"\b({_MONTH_NAMES})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?!\d)")
+_ISO_DATE = re.compile(r"\b(20\d\d|19\d\d)-(\d\d)-(\d\d)\b")
+_CLOCK = re.compile(r"(?<!\d)\d{1,2}[:.]\d\d(?!\d)")
+_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
+
+
+def _numbers(text: str) -> list[str]:
+    """Quantities as value keys ("5e9"), without years, designations and small counts."""
+    folded = _DESIGNATION.sub(" ", fold(text))
+    for pattern in (_DAY_MONTH, _MONTH_DAY, _ISO_DATE, _CLOCK):
+        folded = pattern.sub(" ", folded)
+    out = []
+    for m in _NUMBER.finditer(folded):
+        raw, unit = m.group(1), (m.group(2) or "")
+        digits = re.sub(r"[,.\s](?=\d{3}\b)", "", raw).replace(",", ".")
+        try:
+            value = float(digits)
+        except ValueError:
+            continue
+        scale = _SCALE_OF.get(unit)
+        if scale is None and unit.startswith(("milliard", "миллиард", "مليار")):
+            scale = 1e9
+        if scale is None and unit.startswith(("million", "миллион", "مليون", "milyon")):
+            scale = 1e6
+        if scale is None:
+            if _YEAR.fullmatch(raw) or value < 100:
+                continue
+            scale = 1.0
+        out.append(f"{value * scale:.3g}")
+    return out
+
+
+def _dates(text: str) -> list[str]:
+    """Calendar days mentioned, as "MM-DD" (the year is often left out in news copy)."""
+    folded = fold(text)
+    found = []
+    for m in _DAY_MONTH.finditer(folded):
+        day, month = int(m.group(1)), _MONTH_OF[m.group(2)]
+        if 1 <= day <= 31:
+            found.append(f"{month:02d}-{day:02d}")
+    for m in _MONTH_DAY.finditer(folded):
+        month, day = _MONTH_OF[m.group(1)], int(m.group(2))
+        if 1 <= day <= 31:
+            found.append(f"{month:02d}-{day:02d}")
+    for m in _ISO_DATE.finditer(folded):
+        found.append(f"{m.group(2)}-{m.group(3)}")
+    return found
+
+
+# ---------------------------------------------------------------------------
+# Kinds of development: what happened, independent of the topic vocabulary.
+
+_KIND_STEMS: dict[str, tuple[str, ...]] = {
+    "test": ("test", "fired", "live-fire", "firing", "اختبار", "تجرب", "تجارب", "atis", "испыт",
+             "стрельб", "essai", "isprob", "proba", "δοκιμ", "teste"),
+    "delivery": ("deliver", "supplies", "supplying", "shipment", "arriv", "تسليم", "توريد", "شحن",
+                 "وصول", "وصل", "teslim", "sevkiyat", "поставк", "постав", "поступ", "livraison",
+                 "liefer", "consegn", "entreg"),
+    "deal": ("sign", "deal", "contract", "agree", "توقيع", "وقع", "صفقه", "عقد", "اتفاق", "اتفق",
+             "anlasma", "imzala", "sozlesme", "контракт", "подпис", "соглаш", "contrat", "accord",
+             "vertrag", "unterzeichn", "contratto", "accordo", "assin", "contrato", "acordo"),
+    "sanctions": ("sanction", "عقوبات", "عقوبه", "yaptirim", "санкци", "sanktion", "sanc", "sanzion",
+                  "تحريم"),
+    "removal": ("remov", "expel", "kick", "exclu", "استبعاد", "استبعد", "تستبعد", "يستبعد", "اخراج",
+                "طرد", "cikar", "ihrac", "исключ", "retir", "ausschl", "ausgeschlossen", "esclus"),
+    "suspension": ("suspend", "suspension", "freez", "froze", "halt", "تعليق", "تعلق", "يعلق",
+                   "تجميد", "askiya", "dondur", "приостан", "замороз", "sospe"),
+    "talks": ("talks", "meet", "met ", "summit", "negotiat", "محادثات", "مفاوضات", "لقاء", "قمه",
+              "gorus", "muzakere", "переговор", "встреч", "negocia", "pourparler", "verhandl",
+              "colloqui"),
+    "deployment": ("deploy", "stationed", "نشر", "konuslan", "развер", "deploie", "stationier",
+                   "schier", "desdobr"),
+}
+_KIND_PATTERNS = {
+    kind: re.compile(r"(?<![^\W\d_])(?:و|ب|ل|ف|ال|وال|بال|لل)?(?:" +
+                     "|".join(re.escape(s) for s in stems) + ")", re.UNICODE)
+    for kind, stems in _KIND_STEMS.items()
+}
+
+
+def _kinds(text: str) -> list[str]:
+    folded = fold(text)
+    return sorted(kind for kind, pattern in _KIND_PATTERNS.items() if pattern.search(folded))
+
+
+def _lead(title: str, text: str) -> str:
+    """The headline, else the first sentence: where a report says what happened; later
+    sentences recall earlier developments ("India had signed a $5bn deal in 2018")."""
+    if title.strip():
+        return title
+    return re.split(r"(?<=[.!?؟])\s+|\n", text.strip(), maxsplit=1)[0][:300]
+
+
+# ---------------------------------------------------------------------------
+# Near-duplicate signature: MinHash over word 3-shingles.
+
+MINHASH_SIZE = 64
+_PRIME = (1 << 61) - 1
+
+
+def _minhash_params() -> list[tuple[int, int]]:
+    params, x = [], 0x9E3779B97F4A7C15
+    for _ in range(MINHASH_SIZE):  # a fixed LCG: same parameters on every machine
+        x = (x * 6364136223846793005 + 1442695040888963407) % (1 << 64)
+        a = x % _PRIME or 1
+        x = (x * 6364136223846793005 + 1442695040888963407) % (1 << 64)
+        params.append((a, x % _PRIME))
+    return params
+
+
+_MINHASH = _minhash_params()
+
+
+def _hash(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+
+
+def minhash(words: list[str]) -> list[int]:
+    shingles = {" ".join(words[i:i + 3]) for i in range(max(1, len(words) - 2))}
+    hashes = [_hash(s) for s in shingles if s]
+    if not hashes:
+        return []
+    return [min((a * h + b) % _PRIME for h in hashes) for a, b in _MINHASH]
+
+
+def minhash_similarity(a: list[int], b: list[int]) -> float:
+    if not a or not b or len(a) != len(b):
+        return 0.0
+    return sum(x == y for x, y in zip(a, b)) / len(a)
+
+
+# ---------------------------------------------------------------------------
+# Features of one item
+
+_STOPWORDS = frozenset(
+    "the a an of to in on and or for with by from at as is was were be been has have had that this "
+    "it its his her their they he she we said says will would could may can not but after over "
+    "also which who about into than more new last week year de la le les des du et en un une el "
+    "los las y del da do dos das e o em que per il di della ve bir bu ile da de icin olarak и в "
+    "на с по что о для не из к от это في من على ان الى عن مع او ما هذا هذه التي الذي قد كان".split())
+
+
+@dataclass
+class StoryFeatures:
+    lang: str
+    title: str
+    published: datetime | None
+    concepts: dict[str, float]
+    signature: list[int]  # MinHash of word 3-shingles
+    terms: list[str]  # content words of the item (same-language overlap)
+    entities: list[str]  # consonant skeletons of names
+    numbers: list[str]  # quantities, scale applied
+    dates: list[str]  # "MM-DD" days mentioned
+    kinds: list[str]  # kinds of development in the title and first sentence
+    fingerprint: str  # hash of the folded text: exact copies
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["published"] = _iso(self.published)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "StoryFeatures":
+        values = dict(data)
+        values["published"] = _parse_iso(values.get("published"))
+        return cls(**values)
+
+
+def features_for(title: str, text: str, lang: str, published: datetime | None,
+                 concepts: Mapping[str, float]) -> StoryFeatures:
+    """Everything the grouping needs from one item; computed once, stored with the item."""
+    title, text = title or "", text or ""
+    body = f"{title}\n{text}"
+    words = _words(body)
+    terms = sorted({w for w in words if len(w) > 2 and w not in _STOPWORDS and not w.isdigit()})
+    return StoryFeatures(
+        lang=lang or "und",
+        title=title.strip() or text.strip()[:120],
+        published=_utc(published),
+        concepts={k: float(v) for k, v in sorted(concepts.items()) if v},
+        signature=minhash(words),
+        terms=terms,
+        entities=sorted(set(_entity_keys(body))),
+        numbers=sorted(set(_numbers(body))),
+        dates=sorted(set(_dates(body))),
+        kinds=_kinds(_lead(title, text)),
+        fingerprint=hashlib.sha1(" ".join(words).encode()).hexdigest()[:16],
+    )
+
+
+# ---------------------------------------------------------------------------
+# Story state
+
+MAX_SIGNATURES = 16  # member signatures kept for near-duplicate checks
+MAX_KEYS = 80  # entity/term keys kept per story (most frequent first)
+
+
+@dataclass
+class StoryState:
+    id: int
+    title: str
+    first_seen: datetime
+    last_seen: datetime
+    item_count: int = 0
+    langs: dict[str, datetime] = field(default_factory=dict)  # language -> first seen
+    outlets: dict[str, datetime] = field(default_factory=dict)  # outlet -> first seen
+    event_first: datetime | None = None  # span of the members' published dates
+    event_last: datetime | None = None
+    centroid: dict[str, float] = field(default_factory=dict)  # summed concept vectors
+    entities: dict[str, int] = field(default_factory=dict)
+    numbers: dict[str, int] = field(default_factory=dict)
+    dates: dict[str, int] = field(default_factory=dict)
+    terms: dict[str, dict[str, int]] = field(default_factory=dict)  # lang -> term -> count
+    kinds: dict[str, int] = field(default_factory=dict)  # development markers of members
+    signatures: list[tuple[str, list[int]]] = field(default_factory=list)
+    fingerprints: list[str] = field(default_factory=list)
+    recent: list[tuple[datetime, str]] = field(default_factory=list)  # arrivals (burst check)
+    related_to: int | None = None  # earlier story this one develops
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("first_seen", "last_seen", "event_first", "event_last"):
+            data[key] = _iso(getattr(self, key))
+        data["langs"] = {k: _iso(v) for k, v in self.langs.items()}
+        data["outlets"] = {k: _iso(v) for k, v in self.outlets.items()}
+        data["signatures"] = [[lang, sig] for lang, sig in self.signatures]
+        data["recent"] = [[_iso(t), outlet] for t, outlet in self.recent]
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "StoryState":
+        values = dict(data)
+        for key in ("first_seen", "last_seen", "event_first", "event_last"):
+            values[key] = _parse_iso(values.get(key))
+        values["langs"] = {k: _parse_iso(v) for k, v in values.get("langs", {}).items()}
+        values["outlets"] = {k: _parse_iso(v) for k, v in values.get("outlets", {}).items()}
+        values["signatures"] = [(lang, list(sig)) for lang, sig in values.get("signatures", [])]
+        values["recent"] = [(_parse_iso(t), o) for t, o in values.get("recent", [])]
+        return cls(**values)
+
+
+def new_story(story_id: int, features: StoryFeatures, seen_at: datetime, outlet: str,
+              related_to: int | None = None) -> StoryState:
+    seen_at = _utc(seen_at)
+    state = StoryState(id=story_id, title=features.title, first_seen=seen_at, last_seen=seen_at,
+                       related_to=related_to)
+    return add_item(state, features, seen_at, outlet)
+
+
+def add_item(state: StoryState, features: StoryFeatures, seen_at: datetime,
+             outlet: str) -> StoryState:
+    """A new state with the item folded in (the given state is left unchanged)."""
+    seen_at = _utc(seen_at)
+    new = StoryState.from_json(state.to_json())
+    new.item_count += 1
+    new.first_seen = min(new.first_seen, seen_at)
+    new.last_seen = max(new.last_seen, seen_at)
+    new.langs.setdefault(features.lang, seen_at)
+    if outlet:
+        new.outlets.setdefault(outlet, seen_at)
+    if features.published is not None:
+        new.event_first = min(filter(None, [new.event_first, features.published]))
+        new.event_last = max(filter(None, [new.event_last, features.published]))
+    norm = _norm(features.concepts)
+    for concept, weight in features.concepts.items():
+        new.centroid[concept] = round(new.centroid.get(concept, 0.0) + weight / norm, 6)
+    _count(new.entities, features.entities)
+    _count(new.numbers, features.numbers)
+    _count(new.dates, features.dates)
+    _count(new.kinds, features.kinds)
+    new.terms[features.lang] = _cap(_count(dict(new.terms.get(features.lang, {})),
+                                           features.terms), MAX_KEYS * 2)
+    new.entities = _cap(new.entities, MAX_KEYS)
+    new.numbers = _cap(new.numbers, MAX_KEYS // 4)
+    new.dates = _cap(new.dates, MAX_KEYS // 4)
+    if features.signature and len(new.signatures) < MAX_SIGNATURES:
+        new.signatures.append((features.lang, features.signature))
+    if features.fingerprint not in new.fingerprints:
+        new.fingerprints = (new.fingerprints + [features.fingerprint])[-MAX_SIGNATURES * 4:]
+    new.recent = sorted(new.recent + [(seen_at, outlet)])[-50:]
+    return new
+
+
+# ---------------------------------------------------------------------------
+# Deciding
+
+@dataclass(frozen=True)
+class StoryDecision:
+    story_id: int | None  # None: start a new story
+    relation: str  # "duplicate" | "same_event" | "new_development" | "new"
+    similarity: float
+    reason: str
+    related_to: int | None = None  # for "new_development": the story it develops
+
+
+DUPLICATE_SIMILARITY = 0.4  # estimated shingle Jaccard; light rewrites of wire copy sit above
+JOIN_SCORE = 0.5
+UNDATED_JOIN_SCORE = 0.62  # an undated item's time says nothing, so facts must say more
+
+
+@dataclass
+class _Evidence:
+    score: float
+    shared: list[str]
+    kinds_agree: bool | None
+    frame: float
+    facts: float
+
+
+class _Specificity:
+    """How specific a name, word, number or date is to one event rather than to the topic.
+
+    Every report on the topic mentions Turkey, Russia and the S-400; only reports of one
+    event mention Sinop or Grisham. Weights are inverse document frequencies over the open
+    candidate stories (in [0, 1]), so they come from the stories themselves.
+    """
+
+    def __init__(self, features: StoryFeatures, stories: list[StoryState]) -> None:
+        self.total = len(stories)
+        self.entity_hits = {
+            e: {s.id for s in stories if any(entity_match(e, k) for k in s.entities)}
+            for e in features.entities}
+        self.term_df = {t: sum(1 for s in stories if t in s.terms.get(features.lang, ()))
+                        for t in features.terms}
+        self.number_df = {n: sum(1 for s in stories if n in s.numbers) for n in features.numbers}
+        self.date_df = {d: sum(1 for s in stories if d in s.dates) for d in features.dates}
+
+    def weight(self, df: int) -> float:
+        if self.total < 3:
+            return 0.3  # too few stories to tell topic words from facts: trust none much
+        # Squared IDF: a name in one story of thirty counts fully, one in eight of them
+        # (Ankara, Russian) hardly at all.
+        idf = max(0.0, math.log((self.total + 1) / max(df, 1)) / math.log(self.total + 1))
+        return idf * idf
+
+
+def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> _Evidence:
+    frame = _cosine(features.concepts, story.centroid)
+    entities = sorted((e for e, ids in spec.entity_hits.items() if story.id in ids),
+                      key=lambda e: len(spec.entity_hits[e]))
+    numbers = [n for n in features.numbers if n in story.numbers]
+    dates = [d for d in features.dates if d in story.dates]
+    facts = (sum(0.8 * spec.weight(len(spec.entity_hits[e])) for e in entities)
+             + sum(0.8 * spec.weight(spec.number_df[n]) for n in numbers)
+             + sum(0.6 * spec.weight(spec.date_df[d]) for d in dates))
+    facts = min(1.0, facts)
+    story_terms = story.terms.get(features.lang, {})
+    lexical = 0.0
+    if story_terms and features.terms:
+        total = sum(spec.weight(spec.term_df[t]) for t in features.terms)
+        common = sum(spec.weight(spec.term_df[t]) for t in features.terms if t in story_terms)
+        lexical = common / total if total else 0.0
+    confident = {k for k, n in story.kinds.items() if n >= 2 and 2 * n >= story.item_count}
+    story_kinds = {k for k, n in story.kinds.items() if 2 * n >= story.item_count}
+    kinds_agree = None
+    if features.kinds and story_kinds & set(features.kinds):
+        kinds_agree = True
+    elif features.kinds and confident:
+        kinds_agree = False
+    closeness = 0.0
+    if features.published is not None and story.event_first is not None:
+        gap = max(story.event_first - features.published, features.published - story.event_last,
+                  timedelta(0))
+        closeness = 0.15 if gap <= timedelta(days=2) else 0.05
+    # The frame gates the rest: facts shared by reports on different countries or weapons
+    # are coincidences (a "5 billion" deal, a Putin visit).
+    gate = min(1.0, max(0.0, (frame - 0.5) / 0.35)) if features.concepts else 0.5
+    if story_terms:
+        # Same language: shared wording and shared facts back each other up.
+        wording = min(1.0, 2 * lexical)
+        content = 0.7 * max(facts, wording) + 0.3 * min(facts, wording)
+    else:
+        content = facts  # across languages only the facts can be compared
+    score = content + closeness
+    if kinds_agree is True:
+        score += 0.1
+    elif kinds_agree is False:
+        score -= 0.25
+    score *= gate
+    shared = ([f"name {e.lstrip('~')}" for e in entities[:4]] + [f"number {n}" for n in numbers[:2]]
+              + [f"date {d}" for d in dates[:2]])
+    return _Evidence(round(score, 4), shared + [f"lex={lexical:.2f} gate={gate:.2f}"], kinds_agree, frame, facts)
+
+
+def _in_window(features: StoryFeatures, story: StoryState, window: timedelta) -> bool:
+    t = features.published
+    if t is None or story.event_first is None:
+        return True
+    return story.event_first - window <= t <= story.event_last + window
+
+
+def assign_story(features: StoryFeatures, candidates: list[StoryState], now: datetime,
+                 window: timedelta) -> StoryDecision:
+    """Pick the story an item joins, or say why it starts a new one.
+
+    `candidates` are the stories worth comparing (see `StoryIndex`); `now` is the arrival
+    time. Stories are tried best-first and ties go to the lower id, so the result does not
+    depend on the order of `candidates`.
+    """
+    now = _utc(now)
+    live = sorted((s for s in candidates if _in_window(features, s, window)), key=lambda s: s.id)
+    # 1. A copy of a member's text, in the same language.
+    best_dup: tuple[float, StoryState] | None = None
+    for story in live:
+        if features.fingerprint in story.fingerprints:
+            return StoryDecision(story.id, "duplicate", 1.0,
+                                 f"Same text as an item of story {story.id}.")
+        for lang, sig in story.signatures:
+            if lang == features.lang:
+                sim = minhash_similarity(features.signature, sig)
+                if sim >= DUPLICATE_SIMILARITY and (best_dup is None or sim > best_dup[0]):
+                    best_dup = (sim, story)
+    if best_dup is not None:
+        sim, story = best_dup
+        return StoryDecision(story.id, "duplicate", round(sim, 3),
+                             f"Near-copy ({sim:.0%} of word sequences shared) of an item of "
+                             f"story {story.id} in {features.lang}.")
+    # 2. The same event, told in other words or another language.
+    spec = _Specificity(features, live)
+    scored = sorted(((_compare(features, s, spec), s) for s in live),
+                    key=lambda pair: (-pair[0].score, pair[1].id))
+    if not scored:
+        return StoryDecision(None, "new", 0.0, "No open story shares its concepts or names.")
+    evidence, story = scored[0]
+    undated = features.published is None or story.event_first is None
+    threshold = UNDATED_JOIN_SCORE if undated else JOIN_SCORE
+    why = ", ".join(evidence.shared) or "topic concepts only"
+    if evidence.score >= threshold and evidence.kinds_agree is not False:
+        return StoryDecision(story.id, "same_event", evidence.score,
+                             f"Same event as story {story.id} (score {evidence.score:.2f}): {why}.")
+    # 3. Same frame and facts, but another kind of development: a new story, linked.
+    if evidence.kinds_agree is False and evidence.frame >= 0.7 and evidence.facts >= 0.5:
+        return StoryDecision(None, "new_development", evidence.score,
+                             f"Develops story {story.id} ({why}) but reports "
+                             f"{'/'.join(features.kinds)} rather than "
+                             f"{'/'.join(sorted(story.kinds))}.", related_to=story.id)
+    return StoryDecision(None, "new", evidence.score,
+                         f"Closest story {story.id} scores {evidence.score:.2f} "
+                         f"(needs {threshold:.2f}): {why}.")
+
+
+# ---------------------------------------------------------------------------
+# Candidate index: compare with the few stories that share a key, not with all.
+
+def feature_keys(features: StoryFeatures) -> set[str]:
+    """Keys under which an item looks for stories (the store may keep them in a table)."""
+    keys = {f"e:{e[:3]}" for e in features.entities}
+    keys |= {f"n:{n}" for n in features.numbers} | {f"d:{d}" for d in features.dates}
+    keys |= {f"c:{c}" for c in features.concepts}
+    sig = features.signature
+    keys |= {f"b:{features.lang}:{i}:{_hash(str(sig[i:i + 4]))}" for i in range(0, len(sig), 4)}
+    return keys
+
+
+def story_keys(state: StoryState) -> set[str]:
+    keys = {f"e:{e[:3]}" for e in state.entities}
+    keys |= {f"n:{n}" for n in state.numbers} | {f"d:{d}" for d in state.dates}
+    keys |= {f"c:{c}" for c in state.centroid}
+    for lang, sig in state.signatures:
+        keys |= {f"b:{lang}:{i}:{_hash(str(sig[i:i + 4]))}" for i in range(0, len(sig), 4)}
+    return keys
+
+
+class StoryIndex:
+    """In-memory inverted index from keys to story ids (the store can mirror it in SQL)."""
+
+    def __init__(self) -> None:
+        self._postings: dict[str, set[int]] = {}
+        self._keys: dict[int, set[str]] = {}
+
+    def put(self, state: StoryState) -> None:
+        for key in self._keys.pop(state.id, set()):
+            self._postings.get(key, set()).discard(state.id)
+        keys = story_keys(state)
+        self._keys[state.id] = keys
+        for key in keys:
+            self._postings.setdefault(key, set()).add(state.id)
+
+    def candidate_ids(self, features: StoryFeatures, limit: int = 50) -> list[int]:
+        """Story ids sharing the most keys with the item; rare keys count more."""
+        votes: dict[int, float] = {}
+        for key in feature_keys(features):
+            ids = self._postings.get(key, ())
+            for story_id in ids:
+                votes[story_id] = votes.get(story_id, 0.0) + 1.0 / math.log2(2 + len(ids))
+        ranked = sorted(votes, key=lambda i: (-votes[i], -i))
+        return sorted(ranked[:limit])
+
+
+# ---------------------------------------------------------------------------
+# Alert policy
+
+@dataclass(frozen=True)
+class StoryAlertPolicy:
+    min_items: int = 1  # items a story needs before its first alert
+    update_interval: timedelta = timedelta(hours=6)
+    min_new_outlets: int = 3  # outlets new since the last alert that justify an update
+    breaking_items: int = 5  # this many items ...
+    breaking_outlets: int = 3  # ... from this many outlets ...
+    breaking_window: timedelta = timedelta(minutes=60)  # ... within this time: breaking
+
+
+def should_alert(state: StoryState, last_alert_at: datetime | None, now: datetime,
+                 policy: StoryAlertPolicy) -> str | None:
+    """"new" for a story's first alert, "update" when it grew enough since, else None."""
+    now = _utc(now)
+    if last_alert_at is None:
+        return "new" if state.item_count >= policy.min_items else None
+    last_alert_at = _utc(last_alert_at)
+    if now - last_alert_at < policy.update_interval:
+        return None
+    grown = sum(1 for seen in state.outlets.values() if seen > last_alert_at)
+    new_langs = sum(1 for seen in state.langs.values() if seen > last_alert_at)
+    if grown >= policy.min_new_outlets or (new_langs and grown):
+        return "update"
+    return None
+
+
+def is_breaking(state: StoryState, now: datetime, policy: StoryAlertPolicy) -> bool:
+    """Unusually fast growth: many items from several outlets in a short time."""
+    since = _utc(now) - policy.breaking_window
+    recent = [(t, o) for t, o in state.recent if t >= since]
+    return (len(recent) >= policy.breaking_items
+            and len({o for _, o in recent}) >= policy.breaking_outlets)
+
+
+_LANGUAGE_NAMES = {"en": "English", "ar": "Arabic", "tr": "Turkish", "ru": "Russian",
+                   "fa": "Persian", "fr": "French", "de": "German", "it": "Italian",
+                   "pt": "Portuguese", "es": "Spanish", "el": "Greek", "sr": "Serbian",
+                   "zh": "Chinese", "ur": "Urdu", "he": "Hebrew", "uk": "Ukrainian"}
+
+
+def update_summary(state: StoryState, since: "StoryState | Mapping[str, Any] | datetime") -> str:
+    """One line on how a story grew, e.g. "+7 outlets, now also in Arabic and Russian".
+
+    `since` is the story as it was at the last alert, a mapping of its counts
+    (`item_count`, `outlets`, `langs`) or the time of the last alert.
+    """
+    if isinstance(since, datetime):
+        cut = _utc(since)
+        old_outlets = {o for o, t in state.outlets.items() if t <= cut}
+        old_langs = {lang for lang, t in state.langs.items() if t <= cut}
+        old_items = None
+    elif isinstance(since, StoryState):
+        old_outlets, old_langs, old_items = set(since.outlets), set(since.langs), since.item_count
+    else:
+        old_outlets = set(since.get("outlets", ()))
+        old_langs = set(since.get("langs", ()))
+        old_items = since.get("item_count")
+    parts = []
+    new_outlets = len(set(state.outlets) - old_outlets)
+    if new_outlets:
+        parts.append(f"+{new_outlets} outlet{'s' if new_outlets != 1 else ''}")
+    if old_items is not None and state.item_count > old_items:
+        more = state.item_count - old_items
+        parts.append(f"+{more} item{'s' if more != 1 else ''}")
+    langs = sorted(set(state.langs) - old_langs - {"und"})
+    if langs:
+        names = [_LANGUAGE_NAMES.get(lang, lang) for lang in langs]
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        parts.append(f"now also in {listed}")
+    return ", ".join(parts) or "no new outlets or languages"
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+
+def _count(counter: dict[str, int], keys: Iterable[str]) -> dict[str, int]:
+    for key in keys:
+        counter[key] = counter.get(key, 0) + 1
+    return counter
+
+
+def _cap(counter: dict[str, int], size: int) -> dict[str, int]:
+    if len(counter) <= size:
+        return counter
+    kept = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:size]
+    return dict(sorted(kept))
+
+
+def _norm(vector: Mapping[str, float]) -> float:
+    return math.sqrt(sum(v * v for v in vector.values())) or 1.0
+
+
+def _cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    if not a or not b:
+        return 0.0
+    dot = sum(w * b.get(k, 0.0) for k, w in a.items())
+    return dot / (_norm(a) * _norm(b))
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _parse_iso(value: str | None) -> datetime | None:
+    return _utc(datetime.fromisoformat(value)) if value else None
