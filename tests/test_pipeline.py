@@ -1,0 +1,109 @@
+"""The poll path end to end: feeds on a real loopback HTTP server, a real SQLite file."""
+from __future__ import annotations
+
+from datetime import timedelta
+from email.utils import format_datetime
+
+import pytest
+
+from conftest import OFF_TOPIC, ON_TOPIC, rss
+from monitor.config import load_config
+from monitor.loopback import FeedServer, Route
+from monitor.pipeline import build_runtime, poll_once
+from monitor.store import Store, utcnow
+
+
+@pytest.fixture
+def run_poll():
+    runtimes = []
+
+    def poll(config_path, everything=True):
+        config = load_config(config_path, environ={})
+        store = Store.open(config.database)
+        store.sync_feeds(config.feeds)
+        runtime = build_runtime(config)
+        runtimes.append((runtime, store))
+        return poll_once(store, runtime, everything=everything), store
+
+    yield poll
+    for runtime, store in runtimes:
+        runtime.close()
+        store.close()
+
+
+def test_new_items_match_alert_once_and_unchanged_feed_costs_nothing(monitor_setup, run_poll):
+    with FeedServer({"/a.xml": Route(rss([ON_TOPIC, OFF_TOPIC], "A"))}) as server:
+        setup = monitor_setup([server.url("/a.xml")])
+        report, store = run_poll(setup.config_path)
+        assert (report.feeds, report.new_items, report.matched, report.alerts) == (1, 2, 1, 1)
+        assert store.alert_counts()["pending"] == 1
+        second, _ = run_poll(setup.config_path)
+        assert (second.not_modified, second.new_items, second.alerts) == (1, 0, 0)
+        # The second request was conditional: the server's ETag was echoed verbatim.
+        assert server.requests[-1][1].get("if-none-match", "").startswith('"')
+
+
+def test_same_item_in_two_feeds_is_one_item_and_one_alert(monitor_setup, run_poll):
+    shared = dict(ON_TOPIC, url="https://wire.example/story-1?utm_source=a")
+    copy = dict(ON_TOPIC, url="https://wire.example/story-1?utm_source=b", guid="other-guid")
+    with FeedServer({"/a.xml": Route(rss([shared], "A")), "/b.xml": Route(rss([copy], "B"))}) as server:
+        setup = monitor_setup([server.url("/a.xml"), server.url("/b.xml")])
+        report, store = run_poll(setup.config_path)
+    assert report.new_items == 1 and report.alerts == 1
+    assert store.item_counts()["items"] == 1
+    item = store.get_item(store.list_matches()[0]["id"])
+    assert len(item["sources"]) == 2
+
+
+def test_feed_that_republishes_everything_under_new_guids_alerts_nothing(monitor_setup, run_poll):
+    version = {"n": 0}
+
+    def feed():
+        items = [dict(ON_TOPIC, guid=f"v{version['n']}-1"), dict(OFF_TOPIC, guid=f"v{version['n']}-2")]
+        return Route(rss(items, "A"))
+
+    with FeedServer({"/a.xml": feed}) as server:
+        setup = monitor_setup([server.url("/a.xml")])
+        first, _ = run_poll(setup.config_path)
+        version["n"] = 1
+        second, store = run_poll(setup.config_path)
+    assert first.alerts == 1
+    assert (second.new_items, second.alerts) == (0, 0)
+    assert store.item_counts()["items"] == 2
+
+
+def test_failing_feed_is_recorded_and_does_not_stop_the_poll(monitor_setup, run_poll):
+    routes = {
+        "/ok.xml": Route(rss([ON_TOPIC], "OK")),
+        "/broken.xml": Route(b"<html><body>Please log in</body></html>", content_type="text/html"),
+        "/error.xml": Route(b"oops", status=500),
+    }
+    with FeedServer(routes) as server:
+        setup = monitor_setup([server.url(p) for p in routes])
+        report, store = run_poll(setup.config_path)
+    assert (report.feeds, report.failed, report.alerts) == (3, 2, 1)
+    errors = {f["url"].rsplit("/", 1)[1]: f for f in store.list_feeds()}
+    assert errors["error.xml"]["error_count"] == 1 and "500" in errors["error.xml"]["last_error"]
+    assert errors["broken.xml"]["error_count"] == 1 and errors["broken.xml"]["last_error"]
+    assert errors["ok.xml"]["error_count"] == 0
+    # A failed feed is retried later, not abandoned and not hammered.
+    assert errors["error.xml"]["next_check_at"] > errors["error.xml"]["last_checked_at"]
+
+
+def test_backlog_of_a_new_feed_is_stored_but_not_alerted(monitor_setup, run_poll):
+    old = dict(ON_TOPIC, published=format_datetime(utcnow() - timedelta(days=10)))
+    with FeedServer({"/a.xml": Route(rss([old], "A"))}) as server:
+        setup = monitor_setup([server.url("/a.xml")], extra='backfill = "1d"')
+        setup.config_path.write_text(setup.config_path.read_text().replace('backfill = "3650d"\n', ""))
+        report, store = run_poll(setup.config_path)
+    assert (report.new_items, report.matched, report.alerts) == (1, 1, 0)
+    match = store.list_matches()[0]
+    assert match["quiet_reason"].startswith("backlog")
+
+
+def test_due_feeds_only_without_all(monitor_setup, run_poll):
+    with FeedServer({"/a.xml": Route(rss([OFF_TOPIC], "A"))}) as server:
+        setup = monitor_setup([server.url("/a.xml")])
+        first, _ = run_poll(setup.config_path, everything=False)
+        second, _ = run_poll(setup.config_path, everything=False)
+    assert (first.feeds, second.feeds) == (1, 0)

@@ -1,0 +1,90 @@
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from monitor.config import FeedConfig
+from monitor.models import Item
+from monitor.store import Store, StoreError
+from monitor.store.schema import migrations
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store.open(tmp_path / "m.db") as opened:
+        yield opened
+
+
+def item(guid="g1", url="https://a.example/1", digest="h1") -> Item:
+    return Item(guid=guid, url=url, title="T", text="B", published=NOW, lang="en", content_hash=digest)
+
+
+def test_migrations_are_recorded_and_wal_is_on(tmp_path):
+    Store.open(tmp_path / "m.db").close()
+    with Store.open(tmp_path / "m.db") as store:  # a second open applies nothing twice
+        applied = store.query("SELECT name FROM _sqlite_migrations")
+        assert [r["name"] for r in applied][0] == "0001_initial"
+        assert len({r["name"] for r in applied}) == len(applied)
+        assert migrations.pending(store.db) == []
+        assert store.query_one("PRAGMA journal_mode")["journal_mode"] == "wal"
+
+
+def test_missing_database_is_a_clear_error(tmp_path):
+    with pytest.raises(StoreError, match="does not exist yet"):
+        Store.open(tmp_path / "none.db", create=False)
+
+
+def test_sync_feeds_follows_config_but_keeps_cli_feeds(store):
+    store.sync_feeds([FeedConfig("https://a/rss"), FeedConfig("https://b/rss", name="B")])
+    store.add_feed("https://c/rss", "C")
+    store.sync_feeds([FeedConfig("https://b/rss", name="B2")])
+    feeds = {f["url"]: f for f in store.list_feeds()}
+    assert feeds["https://a/rss"]["enabled"] == 0  # dropped from config: disabled, not deleted
+    assert feeds["https://b/rss"]["name"] == "B2"
+    assert feeds["https://c/rss"]["enabled"] == 1
+    assert [f["url"] for f in store.due_feeds(NOW)] == ["https://b/rss", "https://c/rss"]
+
+
+def test_record_fetch_tracks_health_and_schedule(store):
+    feed_id = store.add_feed("https://a/rss")
+    store.record_fetch(feed_id, now=NOW, next_check=NOW + timedelta(minutes=5), status=500, error="HTTP 500")
+    store.record_fetch(feed_id, now=NOW, next_check=NOW + timedelta(minutes=10), status=500, error="HTTP 500")
+    feed = store.get_feed(feed_id)
+    assert (feed["error_count"], feed["last_error"]) == (2, "HTTP 500")
+    assert store.due_feeds(NOW) == []
+    assert len(store.due_feeds(NOW, everything=True)) == 1
+    store.record_fetch(feed_id, now=NOW, next_check=NOW, status=200, error=None, etag='"x"', new_url="https://a/new")
+    feed = store.get_feed(feed_id)
+    assert (feed["error_count"], feed["etag"], feed["url"], feed["moved_from"]) == (0, '"x"', "https://a/new", "https://a/rss")
+
+
+def test_item_identity_by_guid_url_and_content(store):
+    feed_a, feed_b = store.add_feed("https://a/rss"), store.add_feed("https://b/rss")
+    with store.write():
+        item_id = store.add_item(feed_a, item(), NOW)
+    assert store.known_guids(feed_a, ["g1", "g2"]) == {"g1"}
+    assert store.known_guids(feed_b, ["g1"]) == set()
+    assert store.find_same_item("https://a.example/1", "other") == item_id
+    assert store.find_same_item(None, "h1") == item_id
+    assert store.find_same_item("https://elsewhere/", "h2") is None
+
+
+def test_remove_feed_keeps_items(store):
+    feed_id = store.add_feed("https://a/rss")
+    empty_id = store.add_feed("https://b/rss")
+    with store.write():
+        store.add_item(feed_id, item(), NOW)
+    assert store.remove_feed(feed_id) and store.remove_feed(empty_id)
+    assert store.get_feed(empty_id) is None
+    assert store.get_feed(feed_id)["enabled"] == 0
+    assert store.remove_feed(999) is False
+
+
+def test_write_rolls_back_on_error(store):
+    feed_id = store.add_feed("https://a/rss")
+    with pytest.raises(RuntimeError):
+        with store.write():
+            store.add_item(feed_id, item(), NOW)
+            raise RuntimeError("boom")
+    assert store.item_counts()["items"] == 0
