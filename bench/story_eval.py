@@ -59,7 +59,7 @@ def matcher_concepts(topic: str) -> Callable[[Mapping[str, Any]], dict[str, floa
     """The real matcher's concept vectors, when the match module is there and loads."""
     try:
         from monitor import match  # noqa: PLC0415
-        lexicon = ROOT / "config" / "lexicon.toml"
+        lexicon = ROOT / "config" / "topics" / f"{topic}.toml"
         seeds = sorted((ROOT.parent / "shared" / "seeds").glob("*.txt"))
         loaded = match.load_topic(topic, lexicon, seeds)
     except Exception as exc:  # any failure: fall back, and say so

@@ -134,9 +134,16 @@ def _entity_words(text: str) -> list[str]:
     return words
 
 
-def _entity_keys(text: str) -> list[str]:
+def _is_title_case(title: str) -> bool:
+    words = re.findall(r"[^\W\d_]{4,}", title)
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
+
+
+def _entity_keys(title: str, text: str) -> list[str]:
+    # A Title Case Headline capitalises every word; only the body tells names apart there.
+    source = text if _is_title_case(title) else f"{title}\n{text}"
     keys = []
-    for word in _entity_words(text):
+    for word in _entity_words(source):
         mark = "~" if word.startswith("~") else ""
         key = skeleton(word.lstrip("~"))
         if len(key) >= 3:
@@ -155,7 +162,8 @@ def entity_match(a: str, b: str) -> bool:
     a, b = a.lstrip("~"), b.lstrip("~")
     if len(a) > len(b):
         a, b = b, a
-    return b.startswith(a) and len(b) - len(a) <= 2
+    # Three consonants say little: let them take one more (Moscow/Москвы), longer ones two.
+    return b.startswith(a) and len(b) - len(a) <= (1 if len(a) < 4 else 2)
 
 
 # ---------------------------------------------------------------------------
@@ -372,7 +380,7 @@ def features_for(title: str, text: str, lang: str, published: datetime | None,
         concepts={k: float(v) for k, v in sorted(concepts.items()) if v},
         signature=minhash(words),
         terms=terms,
-        entities=sorted(set(_entity_keys(body))),
+        entities=sorted(set(_entity_keys(title, text))),
         numbers=sorted(set(_numbers(body))),
         dates=sorted(set(_dates(body))),
         kinds=_kinds(_lead(title, text)),
@@ -553,10 +561,10 @@ def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> 
     if features.published is not None and story.event_first is not None:
         gap = max(story.event_first - features.published, features.published - story.event_last,
                   timedelta(0))
-        closeness = 0.15 if gap <= timedelta(days=2) else 0.05
-    # The frame gates the rest: facts shared by reports on different countries or weapons
-    # are coincidences (a "5 billion" deal, a Putin visit).
-    gate = min(1.0, max(0.0, (frame - 0.5) / 0.35)) if features.concepts else 0.5
+        closeness = 0.3 if gap <= timedelta(days=2) else 0.1
+    # The frame scales the rest: facts shared by reports on different countries or weapons
+    # are more likely coincidences (a "5 billion" deal, a Putin visit).
+    gate = 0.5 + 0.5 * min(1.0, max(0.0, (frame - 0.3) / 0.5))
     if story_terms:
         # Same language: shared wording and shared facts back each other up.
         wording = min(1.0, 2 * lexical)
