@@ -58,7 +58,8 @@ _FOLD.update(_INVISIBLE)
 # a space keeps the word findable.
 _FOLD[0x200C] = " "
 
-# Designations: a letter prefix in any script, an optional space or dash, the number.
+# Designations: a letter prefix in any script, an optional space or dash (Persian
+# writes "اس – ۴۰۰" with spaces around it), the number.
 # Cyrillic "с" and Arabic "ف" are also ordinary words ("with", "so"), so for them a dash
 # or no space is required; Latin and the two-letter Arabic prefixes may take a space.
 _DESIGNATION_PREFIX = {
@@ -68,13 +69,13 @@ _DESIGNATION_PREFIX = {
 }
 _DESIGNATION = re.compile(
     r"(?<![\w'])"
-    r"(?:(?P<spaced>s|f|sukhoi|اس|اف|سو|سوخوي)[ \-]?"
+    r"(?:(?P<spaced>s|f|sukhoi|اس|اف|سو|سوخوي)(?: ?- ?| )?"
     r"|(?P<tight>с|ф|su|су|ес|эс|س|ف|сухой)-?)"
     r"(?P<num>[1-9]\d{1,2})"
     r"(?P<tail>[a-zа-я]{0,2})(?![\w])"
 )
 # Arabic writes "بالإس-400", "وإف-35": the designation fused with conjunctions/articles.
-_ARABIC_FUSED = re.compile(r"(?<![\w])(?:[وف]?[بكل]?(?:ال)?)(اس|اف|سو)[ \-]?(?=\d)")
+_ARABIC_FUSED = re.compile(r"(?<![\w])(?:[وف]?[بكل]?(?:ال)?)(اس|اف|سو)(?: ?- ?| )?(?=\d)")
 _APOSTROPHE_SUFFIX = re.compile(r"(?<=\w)'\w*")
 _TOKEN = re.compile(r"\w+")
 _ARABIC_LETTER = re.compile(r"[\u0600-\u06FF]")

@@ -143,15 +143,20 @@ his her we our you your new one two first last year years week day days after wh
 mr ms per up out than other such under between against during since all any some just
 في من على إلى الى عن أن ان مع هذا هذه التي الذي التى الذى كما قال وقال كان قد ما لا
 بعد قبل بين عند حتى إلى او أو ثم كل أي اي ذلك تلك هو هي نحو منذ خلال وفق حيث لم لن
-وأن بأن إن ان الى ايضا أيضا يوم اليوم امس أمس العام عام
+وأن بأن إن ان الى ايضا أيضا يوم اليوم امس أمس العام عام بشأن يتم رغم الرغم أول اول لكن
+حول ضد عبر وقد وكان وفي وهو وهي وفقا حسب
 bir ve ile de da bu için olarak olan gibi daha çok en ise ama veya ya şu o ne
 kadar sonra önce göre karşı üzerinde ayrıca dedi yılında
 и в во на с со по к о от до за из у же что как это не но а или для при его ее их
 был была были будет также который которые после года году сообщил заявил
 و در به از که این آن با برای را تا هم یک بر است شد
 le la les un une des du de et en à au aux pour par sur dans que qui est sont a été
+monday tuesday wednesday thursday friday saturday sunday january february march april
+may june july august september october november december according reported near soon
+both country countries told added including however already still very now then
 """).split())
 _NUMBER = re.compile(r"^\d+$")
+MIN_LIFT = 3.0
 
 
 @dataclass
@@ -183,11 +188,14 @@ def suggest_terms(
     """Words and phrases frequent in `texts` (seed articles, items reviewed relevant)
     that no lexicon form covers, most widespread first.
 
-    `background` (ordinary news, items reviewed irrelevant) pushes down terms that are
-    just as common there: a term found in more background texts than topic texts is dropped.
+    `background` (ordinary news, items reviewed irrelevant) removes terms that are
+    common there too: a term is kept only if its share of topic texts is MIN_LIFT times
+    its share of background texts. Terms are shown normalized (textnorm.normalize).
     """
     words = covered_words(topic)
-    prefixes = sorted({f.tokens[0] for c in topic.concepts.values() for f in c.forms if f.prefix[0]})
+    prefixes = sorted({
+        t for c in topic.concepts.values() for f in c.forms for t, p in zip(f.tokens, f.prefix) if p
+    })
     docs: Counter[str] = Counter()
     count: Counter[str] = Counter()
     example: dict[str, str] = {}
@@ -203,8 +211,8 @@ def suggest_terms(
                     continue
                 if any(len(t) < 3 or _NUMBER.match(t) for t in gram):
                     continue
-                # Only what is new: skip grams whose every word the lexicon knows.
-                if all(_covered(topic, readings[i + k], words, prefixes) for k in range(n)):
+                # Only what is new: a word the lexicon knows already says its concept.
+                if any(_covered(topic, readings[i + k], words, prefixes) for k in range(n)):
                     continue
                 term = " ".join(gram)
                 count[term] += 1
@@ -225,7 +233,9 @@ def suggest_terms(
     for term, d in docs.items():
         if d < min_docs:
             continue
-        if bg and background_docs[term] / len(bg) >= d / max(len(text_list), 1):
+        # A term must be clearly more common on the topic than off it: MIN_LIFT times
+        # (with one background text of slack, so that small backgrounds do not veto).
+        if bg and (background_docs[term] + 1) / len(bg) * MIN_LIFT > d / max(len(text_list), 1):
             continue
         ranked.append(TermSuggestion(term, d, count[term], example[term]))
     # Longer phrases that occur as often as their parts say more; prefer them on ties.

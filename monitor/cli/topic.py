@@ -1,0 +1,267 @@
+"""Topic commands: `monitor topic show|suggest|eval` and `monitor explain`.
+
+The topic comes from the configuration's [[topic]] blocks when the configuration loads;
+otherwise (or with --lexicon/--seeds) from a lexicon file and seed articles, by default
+config/topics/s400-f35.toml and seeds/*.txt relative to the current directory.
+"""
+from __future__ import annotations
+
+import glob
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from monitor.cli import cli
+from monitor.cli.common import App, emit_json, json_option, pass_app
+
+DEFAULT_LEXICON = "config/topics/s400-f35.toml"
+DEFAULT_SEEDS = "seeds/*.txt"
+
+
+@dataclass
+class TopicSource:
+    """Where a topic is read from: a configured [[topic]] or explicit files."""
+
+    name: str | None
+    lexicon: Path
+    seeds: list[Path]
+    threshold: float | None = None
+
+
+def topic_options(func):
+    """--topic, --lexicon, --seeds, --threshold: shared by every topic command."""
+    func = click.option("--threshold", type=float, help="Override the lexicon's threshold.")(func)
+    func = click.option(
+        "--seeds", "seeds_glob", metavar="GLOB",
+        help=f"Seed articles (default: the configured topic's, else {DEFAULT_SEEDS}).",
+    )(func)
+    func = click.option(
+        "--lexicon", "lexicon_path", metavar="PATH",
+        help=f"Lexicon file (default: the configured topic's, else {DEFAULT_LEXICON}).",
+    )(func)
+    func = click.option("--topic", "topic_name", help="Topic name, when several are configured.")(func)
+    return func
+
+
+def _configured(app: App) -> list | None:
+    """The configured topics, or None when the configuration does not load."""
+    try:
+        return list(app.config.topics)
+    except (click.ClickException, ImportError, OSError, AttributeError):
+        return None
+
+
+def resolve_source(
+    app: App, topic_name: str | None, lexicon_path: str | None, seeds_glob: str | None,
+    threshold: float | None,
+) -> TopicSource:
+    configured = None if (lexicon_path or seeds_glob) else _configured(app)
+    if configured:
+        chosen = [t for t in configured if topic_name in (None, t.name)]
+        if not chosen:
+            names = ", ".join(t.name for t in configured)
+            raise click.ClickException(f"no topic named {topic_name!r} (configured: {names})")
+        t = chosen[0]
+        return TopicSource(t.name, Path(t.lexicon), list(t.seeds), threshold if threshold is not None else t.threshold)
+    lexicon = Path(lexicon_path or DEFAULT_LEXICON)
+    if not lexicon.is_file():
+        raise click.ClickException(f"lexicon {lexicon} does not exist (give one with --lexicon PATH)")
+    seeds = [Path(p) for p in sorted(glob.glob(seeds_glob or DEFAULT_SEEDS))]
+    if seeds_glob and not seeds:
+        raise click.ClickException(f"no seed articles match {seeds_glob}")
+    return TopicSource(topic_name, lexicon, seeds, threshold)
+
+
+def load_source(source: TopicSource):
+    from monitor.lexicon import LexiconError, load_lexicon
+    from monitor.match import load_topic
+
+    try:
+        name = source.name or load_lexicon(source.lexicon).name
+        return load_topic(name, source.lexicon, source.seeds, source.threshold)
+    except LexiconError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {exc.filename}: {exc.strerror}") from None
+
+
+def reviewed_rows(app: App, topic: str) -> list[dict]:
+    """Items an analyst reviewed for `topic`, as labelled rows; none without a store."""
+    if _configured(app) is None:
+        return []
+    try:
+        return list(app.store.reviewed_items(topic))
+    except (click.ClickException, ImportError, AttributeError, OSError):
+        return []
+
+
+def _read_jsonl(path: str) -> list[dict]:
+    rows = []
+    try:
+        handle = sys.stdin if path == "-" else open(path, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {path}: {exc.strerror}") from None
+    with handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as exc:
+                raise click.ClickException(f"{path} line {number}: not JSON ({exc})") from None
+            if not isinstance(row, dict):
+                raise click.ClickException(f"{path} line {number}: not a JSON object")
+            rows.append(row)
+    return rows
+
+
+@cli.group()
+def topic() -> None:
+    """Inspect and tune a topic: its concepts, missing terms, precision and recall."""
+
+
+@topic.command("show")
+@topic_options
+@json_option
+@pass_app
+def topic_show(app: App, topic_name, lexicon_path, seeds_glob, threshold, as_json: bool) -> None:
+    """The topic's rules, concepts and their forms per language.
+
+    \b
+    Examples:
+      monitor topic show
+      monitor topic show --json | jq 'select(.id == "s400")'
+    """
+    t = load_source(resolve_source(app, topic_name, lexicon_path, seeds_glob, threshold))
+    lexicon = t.lexicon
+    if as_json:
+        for rule in lexicon.rules:
+            emit_json({"kind": "rule", "id": rule.id, "when": rule.when, "why": rule.why})
+        for c in lexicon.concepts.values():
+            forms: dict[str, list] = {}
+            for f in c.forms:
+                forms.setdefault(f.lang, []).append(f.text if f.weight == 1 else {"form": f.text, "weight": f.weight})
+            emit_json({"kind": "concept", "id": c.id, "label": c.label, "weight": c.weight,
+                       "groups": list(c.groups), "lookalike": c.lookalike, "forms": forms})
+        return
+    click.echo(f"topic {t.name}: threshold {t.threshold:.2f}, title x{lexicon.title_factor:g}, "
+               f"seed similarity x{lexicon.seed_weight:g}, {len(t.seed_vectors)} seed articles")
+    click.echo(f"lexicon {lexicon.source}")
+    click.echo("\nrules (one must hold):")
+    for rule in lexicon.rules:
+        click.echo(f"  {rule.id}: {rule.when}")
+        if rule.why:
+            click.echo(f"      {rule.why}")
+    click.echo("\nconcepts:")
+    for c in lexicon.concepts.values():
+        groups = f" [{', '.join(c.groups)}]" if c.groups else ""
+        click.echo(f"  {c.id} ({c.weight:+g}){groups}: {c.label}")
+        for lang in c.languages():
+            forms = [f.text if f.weight == 1 else f"{f.text} (x{f.weight:g})" for f in c.forms if f.lang == lang]
+            click.echo(f"      {lang}: " + " | ".join(forms))
+
+
+@topic.command("suggest")
+@topic_options
+@click.option("--from", "from_file", metavar="FILE",
+              help="Also labelled JSON lines: rows labelled relevant add texts, the others are background.")
+@click.option("--limit", default=40, show_default=True, help="At most this many terms.")
+@click.option("--min-docs", default=2, show_default=True, help="A term must occur in this many texts.")
+@json_option
+@pass_app
+def topic_suggest(app: App, topic_name, lexicon_path, seeds_glob, threshold, from_file, limit: int,
+                  min_docs: int, as_json: bool) -> None:
+    """Frequent terms of the seed articles and of items reviewed relevant that no
+    concept covers: candidates for new forms in the lexicon.
+
+    \b
+    Examples:
+      monitor topic suggest
+      monitor topic suggest --from ../shared/eval/dev.jsonl --json
+    """
+    from monitor.topic_tools import format_suggestions, row_text, suggest_terms, suggestions_json
+
+    source = resolve_source(app, topic_name, lexicon_path, seeds_glob, threshold)
+    t = load_source(source)
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in source.seeds]
+    rows = reviewed_rows(app, t.name) + (_read_jsonl(from_file) if from_file else [])
+    background = []
+    for row in rows:
+        title, text = row_text(row)
+        (texts if row.get("label") == "relevant" else background).append(f"{title}\n{text}")
+    suggestions = suggest_terms(t, texts, background=background, limit=limit, min_docs=min_docs)
+    if as_json:
+        for s in suggestions_json(suggestions):
+            emit_json(s)
+        return
+    click.echo(f"{len(texts)} topic texts ({len(source.seeds)} seeds), {len(background)} background texts")
+    click.echo(format_suggestions(suggestions))
+
+
+@topic.command("eval")
+@click.argument("file", required=False, metavar="FILE")
+@topic_options
+@click.option("--reviewed", is_flag=True, help="Evaluate on the items reviewed with `monitor review`.")
+@click.option("--brief", is_flag=True, help="List misses and false alarms without their explanations.")
+@json_option
+@pass_app
+def topic_eval(app: App, file, topic_name, lexicon_path, seeds_glob, threshold, reviewed: bool,
+               brief: bool, as_json: bool) -> None:
+    """Precision and recall per language on labelled JSON lines (FILE, like the dev set),
+    with every miss and false alarm and its reasons. Rows labelled "borderline" are
+    left out; "relevant" should match, anything else should not.
+
+    \b
+    Examples:
+      monitor topic eval ../shared/eval/dev.jsonl
+      monitor topic eval --reviewed --json
+    """
+    from monitor.topic_tools import evaluate, format_report
+
+    if not file and not reviewed:
+        raise click.ClickException("give a labelled JSONL FILE or --reviewed")
+    t = load_source(resolve_source(app, topic_name, lexicon_path, seeds_glob, threshold))
+    rows = _read_jsonl(file) if file else []
+    if reviewed:
+        rows += reviewed_rows(app, t.name)
+    report = evaluate(t, rows)
+    if as_json:
+        emit_json(report.as_dict())
+    else:
+        click.echo(format_report(report, verbose=not brief))
+
+
+@cli.command("explain")
+@click.argument("text", metavar="TEXT|-")
+@click.option("--title", default="", help="A title to score with the text.")
+@click.option("--lang", help="Language code (default: detected).")
+@topic_options
+@json_option
+@pass_app
+def explain_command(app: App, text: str, title: str, lang: str | None, topic_name, lexicon_path,
+                    seeds_glob, threshold, as_json: bool) -> None:
+    """Score any TEXT (or stdin with -) against the topic and say why.
+
+    \b
+    Examples:
+      monitor explain "Turkey tests the S-400 near Sinop"
+      curl -s https://example.org/article.txt | monitor explain -
+    """
+    from monitor.match import explain, match_item
+    from monitor.topic_tools import result_json
+
+    if text == "-":
+        text = sys.stdin.read()
+    if not lang:
+        from monitor.language import detect_language
+
+        lang = detect_language(f"{title}\n{text}")
+    t = load_source(resolve_source(app, topic_name, lexicon_path, seeds_glob, threshold))
+    result = match_item(t, title, text, lang)
+    if as_json:
+        emit_json({**result_json(result), "lang": lang})
+        return
+    click.echo(explain(result))
