@@ -34,7 +34,7 @@ def rss(items: list[dict], title: str = "Test feed") -> bytes:
         parts.append(
             f"<item><title>{escape(item.get('title', ''))}</title>"
             f"<link>{escape(item.get('url') or f'http://feeds.test/{guid}')}</link>"
-            f"<guid>{escape(guid)}</guid><pubDate>{published}</pubDate>"
+            f"<guid isPermaLink=\"false\">{escape(guid)}</guid><pubDate>{published}</pubDate>"
             f"<description>{escape(item.get('summary', ''))}</description></item>"
         )
     parts.append("</channel></rss>")
