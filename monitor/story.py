@@ -278,6 +278,23 @@ _KIND_PATTERNS = {
 }
 
 
+_ORDINALS = {
+    1: ("first", "premier", "premiere", "ilk", "birinci", "первый", "первая", "первую", "первой",
+        "первые", "الاول", "الاولى", "اول", "primeiro", "primeira", "primo", "prima", "erste", "ersten"),
+    2: ("second", "deuxieme", "ikinci", "второй", "вторая", "вторую", "вторые", "الثاني", "الثانيه",
+        "segundo", "segunda", "secondo", "seconda", "zweite", "zweiten"),
+    3: ("third", "troisieme", "ucuncu", "третий", "третья", "третью", "الثالث", "الثالثه",
+        "terceiro", "terceira", "terzo", "terza", "dritte", "dritten"),
+    4: ("fourth", "dorduncu", "четвертый", "четвертая", "الرابع", "الرابعه", "quarto", "vierte"),
+}
+_ORDINAL_OF = {word: n for n, words in _ORDINALS.items() for word in words}
+
+
+def _ordinals(lead: str) -> list[int]:
+    """Ordinals in the lead ("a second batch", "ikinci parti"): successive developments."""
+    return sorted({_ORDINAL_OF[w] for w in _words(lead) if w in _ORDINAL_OF})
+
+
 def _kinds(text: str) -> list[str]:
     folded = fold(text)
     return sorted(kind for kind, pattern in _KIND_PATTERNS.items() if pattern.search(folded))
@@ -353,6 +370,7 @@ class StoryFeatures:
     dates: list[str]  # "MM-DD" days mentioned
     kinds: list[str]  # kinds of development in the title and first sentence
     fingerprint: str  # hash of the folded text: exact copies
+    ordinals: list[int] = field(default_factory=list)  # "second" delivery... in the lead
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -385,6 +403,7 @@ def features_for(title: str, text: str, lang: str, published: datetime | None,
         dates=sorted(set(_dates(body))),
         kinds=_kinds(_lead(title, text)),
         fingerprint=hashlib.sha1(" ".join(words).encode()).hexdigest()[:16],
+        ordinals=_ordinals(_lead(title, text)),
     )
 
 
@@ -412,6 +431,7 @@ class StoryState:
     dates: dict[str, int] = field(default_factory=dict)
     terms: dict[str, dict[str, int]] = field(default_factory=dict)  # lang -> term -> count
     kinds: dict[str, int] = field(default_factory=dict)  # development markers of members
+    ordinals: list[int] = field(default_factory=list)  # "first"/"second"... of its leads
     signatures: list[tuple[str, list[int]]] = field(default_factory=list)
     fingerprints: list[str] = field(default_factory=list)
     recent: list[tuple[datetime, str]] = field(default_factory=list)  # arrivals (burst check)
@@ -468,6 +488,7 @@ def add_item(state: StoryState, features: StoryFeatures, seen_at: datetime,
     _count(new.numbers, features.numbers)
     _count(new.dates, features.dates)
     _count(new.kinds, features.kinds)
+    new.ordinals = sorted(set(new.ordinals) | set(features.ordinals))
     new.terms[features.lang] = _cap(_count(dict(new.terms.get(features.lang, {})),
                                            features.terms), MAX_KEYS * 2)
     new.entities = _cap(new.entities, MAX_KEYS)
@@ -579,7 +600,7 @@ def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> 
     score *= gate
     shared = ([f"name {e.lstrip('~')}" for e in entities[:4]] + [f"number {n}" for n in numbers[:2]]
               + [f"date {d}" for d in dates[:2]])
-    return _Evidence(round(score, 4), shared + [f"lex={lexical:.2f} gate={gate:.2f}"], kinds_agree, frame, facts)
+    return _Evidence(round(score, 4), shared, kinds_agree, frame, facts)
 
 
 def _in_window(features: StoryFeatures, story: StoryState, window: timedelta) -> bool:
@@ -625,6 +646,13 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
     undated = features.published is None or story.event_first is None
     threshold = UNDATED_JOIN_SCORE if undated else JOIN_SCORE
     why = ", ".join(evidence.shared) or "topic concepts only"
+    if (evidence.score >= threshold and features.ordinals and story.ordinals
+            and not set(features.ordinals) & set(story.ordinals)):
+        # "A second batch landed": the same kind of development again is a new step.
+        return StoryDecision(None, "new_development", evidence.score,
+                             f"Continues story {story.id} ({why}) but reports development "
+                             f"no. {'/'.join(map(str, features.ordinals))} after no. "
+                             f"{'/'.join(map(str, story.ordinals))}.", related_to=story.id)
     if evidence.score >= threshold and evidence.kinds_agree is not False:
         return StoryDecision(story.id, "same_event", evidence.score,
                              f"Same event as story {story.id} (score {evidence.score:.2f}): {why}.")

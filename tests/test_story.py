@@ -1,0 +1,247 @@
+"""Story grouping: table tests on real excerpts from the dev set, and the dev-set figures."""
+from __future__ import annotations
+
+import importlib.util
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from monitor.story import (StoryAlertPolicy, StoryFeatures, StoryIndex, StoryState, add_item,
+                           assign_story, entity_match, features_for, is_breaking, new_story,
+                           should_alert, skeleton, update_summary)
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+DEV = SHARED / "eval" / "dev.jsonl"
+WEEK = timedelta(days=7)
+REMOVAL = {"s400": 4.0, "f35": 3.0, "turkey": 1.0, "exclusion": 0.6, "united_states": 0.5}
+INDIA_DEAL = {"s400": 6.0, "india": 1.05, "russia": 0.75, "purchase": 0.6, "sanctions": 0.7}
+TEST_FIRING = {"s400": 6.0, "turkey": 1.5, "russia": 0.75, "test": 0.6, "air_defence": 1.0}
+
+
+def day(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+# Verbatim excerpts from ../shared/eval/dev.jsonl.
+KURV_AP = (
+    "India Has Signed A $5 Billion Deal To Buy Russian S-400s",
+    "(AP) – India has signed a $5 billion deal to buy five Russian S-400 air defense systems "
+    "despite a looming threat of U.S. sanctions on countries that trade with Russia’s defense and "
+    "intelligence sectors.\nRussian President Vladimir Putin and India’s Prime Minister Narendra "
+    "Modi signed the deal in New Delhi on Friday and discussed nuclear energy, space exploration "
+    "and economics.\nIndia has requested a waiver from U.S. sanctions intended to punish Russia for "
+    "its annexation of Crimea and alleged interference in the 2016 US elections.")
+MILITARYMEN_AP = (
+    "India has signed a $5B billion deal to buy Russian S-400s",
+    "India has signed a $5 billion deal to buy a Russian S-400 air defense system despite a "
+    "looming threat of U.S. sanctions on countries that trade with Russia’s defense and "
+    "intelligence sectors.\n\nRussian President Vladimir Putin and India’s Prime Minister Narendra "
+    "Modi signed the deal in New Delhi on Friday and discussed nuclear energy, space exploration "
+    "and economics.\n\nIndia has requested a waiver from U.S. sanctions intended to punish Russia "
+    "for its annexation of Crimea and alleged interference in the 2016 US elections.")
+TELESUR_EN = (
+    "",
+    "Turkey is being removed from the F-35 fighter jet program, the United States confirmed "
+    "Wednesday.\n\nThe decision to cut Turkey from the program was expected, particularly after the "
+    "middle eastern country signed for the delivery of the sophisticated Russian S-400 military "
+    "defense system last week.\n\nIn a statement Stephanie Grisham, White House press secretary, "
+    "said, “Unfortunately, Turkey's decision to purchase Russian S-400 air defense systems renders "
+    "its continued involvement with the F-35 impossible.")
+OKAZ_AR = (
+    "",
+    "في صفعة جديدة لنظام الرئيس التركي رجب طيب أردوغان، أكّد البيت الأبيض أنّه لن يبيع تركيا "
+    "مقاتلات إف-35، كما لن يسمح لها بالمشاركة في برنامج تطوير هذه الطائرات، وذلك بسبب شرائها "
+    "منظومة الدفاع الصاروخي الروسية إس-400 التي ستستخدم لاختراق الأسرار التكنولوجية لهذه المقاتلة "
+    "الشبح. وقالت المتحدّثة باسم البيت الأبيض ستيفاني غريشام في بيان، أمس (الأربعاء) «للأسف، إن "
+    "قرار تركيا شراء منظومة الدفاع الجوي الروسية إس-400 يجعل استمرار مشاركتها في برنامج طائرة "
+    "إف -35 مستحيلاً».")
+SINOP_EN = (
+    "Turkey Starts Testing Russian-Made S-400 Systems - Reports",
+    "Turkey has started testing Russian-made S-400 air defense systems as part of drills near the "
+    "Black Sea town of Sinop, national media reported on Friday")
+RADAR_EN = (
+    "Turkey to Fly F-16s Near Ankara to Test S-400 Radar Systems, Report Says (excerpt)",
+    "(Source: Daily Sabah; posted Nov. 25, 2019)\n\nISTANBUL --- Turkey will test the S-400 "
+    "missile defense systems it purchased from Russia in Ankara, a report said Monday.The Turkish "
+    "military will fly its fighter jets near the Mürted Air Base on Monday and Tuesday to test the "
+    "S-400's radar systems, Milliyet daily said.")
+SINOP_SR = (
+    "",
+    "Ankara – Turska vojska je isprobala protivavionske rakete S-400, proizvedene u Rusiji, tvrde "
+    "danas turski mediji.\nNavodi se da je raketna proba obavljena u oblasti Sinop, na Crnom moru, "
+    "javlja AP.")
+# The first delivery flight, as reported (dev set), and a later flight.
+FIRST_FLIGHT = (
+    "",
+    "The first parts of the S-400 air defence system were flown to the Murted military airbase "
+    "northwest of Ankara on Friday, sealing Turkey’s deal with Russia, which Washington had "
+    "struggled for months to prevent.")
+SECOND_FLIGHT = (
+    "A second plane carrying S-400 parts lands at Murted air base near Ankara",
+    "A second Russian cargo plane carrying parts of the S-400 air defence system landed at the "
+    "Murted military airbase northwest of Ankara on Saturday, the Turkish defence ministry said.")
+DELIVERY = {"s400": 4.0, "turkey": 1.0, "russia": 0.5, "delivery": 0.4, "air_defence": 1.0}
+
+
+def story_of(*items: tuple[tuple[str, str], str, str, dict]) -> StoryState:
+    """A story built from (text, lang, published, concepts) items, like the service does."""
+    state = None
+    for number, (text, lang, published, concepts) in enumerate(items):
+        features = features_for(text[0], text[1], lang, day(published), concepts)
+        if state is None:
+            state = new_story(1, features, day(published), f"outlet{number}")
+        else:
+            state = add_item(state, features, day(published), f"outlet{number}")
+    return state
+
+
+def test_wire_copy_across_outlets_is_a_duplicate():
+    story = story_of((KURV_AP, "en", "2018-10-05", INDIA_DEAL))
+    copy = features_for(*MILITARYMEN_AP, "en", day("2018-10-05"), INDIA_DEAL)
+    decision = assign_story(copy, [story], day("2018-10-05"), WEEK)
+    assert (decision.story_id, decision.relation) == (1, "duplicate")
+    assert decision.similarity >= 0.5
+    assert "Near-copy" in decision.reason
+
+
+def test_same_event_in_arabic_joins_the_english_story():
+    story = story_of((TELESUR_EN, "en", "2019-07-17", REMOVAL))
+    arabic = features_for(*OKAZ_AR, "ar", day("2019-07-18"), REMOVAL)
+    decision = assign_story(arabic, [story], day("2019-07-18"), WEEK)
+    assert (decision.story_id, decision.relation) == (1, "same_event")
+    assert entity_match(skeleton("غريشام"), skeleton("grisham"))  # Grisham, named in both
+
+
+def test_serbian_report_names_the_same_place():
+    story = story_of((SINOP_EN, "en", "2020-10-16", TEST_FIRING))
+    serbian = features_for(*SINOP_SR, "sr", day("2020-10-16"), TEST_FIRING)
+    decision = assign_story(serbian, [story], day("2020-10-16"), WEEK)
+    assert decision.story_id == 1
+
+
+def test_different_event_with_the_same_vocabulary_stays_apart():
+    # Two S-400 tests in Turkey, a year apart: same words, same concepts.
+    sinop = story_of((SINOP_EN, "en", "2020-10-16", TEST_FIRING))
+    radar = features_for(*RADAR_EN, "en", day("2019-11-25"), TEST_FIRING)
+    decision = assign_story(radar, [sinop], day("2019-11-25"), WEEK)
+    assert decision.story_id is None and decision.relation == "new"
+
+
+def test_second_delivery_flight_is_a_new_development():
+    first = story_of((FIRST_FLIGHT, "en", "2019-07-12", DELIVERY))
+    second = features_for(*SECOND_FLIGHT, "en", day("2019-07-13"), DELIVERY)
+    decision = assign_story(second, [first], day("2019-07-13"), WEEK)
+    assert decision.story_id is None
+    assert decision.relation == "new_development" and decision.related_to == 1
+    assert "no. 2" in decision.reason
+
+
+@pytest.mark.parametrize("days_later, joins", [(3, True), (7, True), (30, False)])
+def test_window_expiry(days_later, joins):
+    story = story_of((KURV_AP, "en", "2018-10-05", INDIA_DEAL))
+    later = day("2018-10-05") + timedelta(days=days_later)
+    copy = features_for(*MILITARYMEN_AP, "en", later, INDIA_DEAL)
+    decision = assign_story(copy, [story], later, WEEK)
+    assert (decision.story_id == 1) is joins
+
+
+def test_same_input_same_decision_whatever_the_candidate_order():
+    stories = [story_of((TELESUR_EN, "en", "2019-07-17", REMOVAL)),
+               story_of((SINOP_EN, "en", "2020-10-16", TEST_FIRING))]
+    stories[1].id = 2
+    arabic = features_for(*OKAZ_AR, "ar", None, REMOVAL)
+    first = assign_story(arabic, stories, day("2019-07-18"), WEEK)
+    again = assign_story(features_for(*OKAZ_AR, "ar", None, REMOVAL), stories[::-1],
+                         day("2019-07-18"), WEEK)
+    assert first == again
+    assert features_for(*OKAZ_AR, "ar", None, REMOVAL) == arabic
+
+
+def test_json_round_trip():
+    features = features_for(*TELESUR_EN, "en", day("2019-07-17"), REMOVAL)
+    assert StoryFeatures.from_json(json.loads(json.dumps(features.to_json()))) == features
+    state = story_of((TELESUR_EN, "en", "2019-07-17", REMOVAL), (OKAZ_AR, "ar", "2019-07-18", REMOVAL))
+    restored = StoryState.from_json(json.loads(json.dumps(state.to_json())))
+    assert restored == state
+    assert restored.item_count == 2 and set(restored.langs) == {"en", "ar"}
+
+
+def test_numbers_and_dates_normalised_across_scripts():
+    english = features_for("", "a $5bn deal signed on October 5", "en", None, {})
+    arabic = features_for("", "صفقة بقيمة ٥ مليار دولار في ٥ أكتوبر", "ar", None, {})
+    russian = features_for("", "сделка на 5 млрд долларов 5 октября", "ru", None, {})
+    assert english.numbers == arabic.numbers == russian.numbers == ["5e+09"]
+    assert english.dates == arabic.dates == russian.dates == ["10-05"]
+
+
+def test_index_returns_the_story_sharing_names():
+    index = StoryIndex()
+    index.put(story_of((TELESUR_EN, "en", "2019-07-17", REMOVAL)))
+    other = story_of((KURV_AP, "en", "2018-10-05", INDIA_DEAL))
+    other.id = 2
+    index.put(other)
+    arabic = features_for(*OKAZ_AR, "ar", None, REMOVAL)
+    assert index.candidate_ids(arabic, limit=1) == [1]
+
+
+def test_alert_policy_new_then_one_update():
+    policy = StoryAlertPolicy(update_interval=timedelta(hours=6), min_new_outlets=2)
+    t0 = day("2019-07-17")
+    state = story_of((TELESUR_EN, "en", "2019-07-17", REMOVAL))
+    assert should_alert(state, None, t0, policy) == "new"
+    arabic = features_for(*OKAZ_AR, "ar", None, REMOVAL)
+    grown = add_item(state, arabic, t0 + timedelta(hours=1), "okaz.com.sa")
+    assert should_alert(grown, t0, t0 + timedelta(hours=2), policy) is None  # too soon
+    assert should_alert(grown, t0, t0 + timedelta(hours=7), policy) == "update"  # new language
+    assert should_alert(state, t0, t0 + timedelta(hours=7), policy) is None  # nothing new
+    assert update_summary(grown, state) == "+1 outlet, +1 item, now also in Arabic"
+    assert update_summary(grown, t0) == "+1 outlet, now also in Arabic"
+
+
+def test_breaking_when_many_outlets_report_within_minutes():
+    policy = StoryAlertPolicy(breaking_items=3, breaking_outlets=3,
+                              breaking_window=timedelta(minutes=30))
+    t0 = day("2020-10-16")
+    features = features_for(*SINOP_EN, "en", t0, TEST_FIRING)
+    state = new_story(1, features, t0, "a.example")
+    state = add_item(state, features, t0 + timedelta(minutes=5), "b.example")
+    assert not is_breaking(state, t0 + timedelta(minutes=10), policy)
+    state = add_item(state, features, t0 + timedelta(minutes=9), "c.example")
+    assert is_breaking(state, t0 + timedelta(minutes=10), policy)
+    assert not is_breaking(state, t0 + timedelta(hours=3), policy)
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location(
+        "bench_story_eval", Path(__file__).resolve().parents[1] / "bench" / "story_eval.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _dev_report():
+    if not DEV.exists():
+        pytest.skip(f"{DEV} is absent")
+    from monitor.story_eval import evaluate_stories
+    bench = _bench()
+    rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
+    concepts = bench.matcher_concepts("s400-f35") or bench.stand_in_concepts
+    return evaluate_stories(rows, concepts)
+
+
+def test_dev_set_no_worse_than_measured():
+    # Guards the figures measured when this was written (see bench/README.md).
+    report = _dev_report()
+    assert report.precision >= 0.70
+    assert report.recall >= 0.60
+    assert report.stories_per_event <= 1.2
+
+
+@pytest.mark.xfail(reason="issue 4 targets not reached yet; see bench/README.md", strict=False)
+def test_dev_set_targets():
+    report = _dev_report()
+    assert report.precision >= 0.95
+    assert report.recall >= 0.85
+    assert report.stories_per_event <= 1.2
