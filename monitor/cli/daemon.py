@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 
 import click
@@ -58,6 +59,9 @@ def poll(app: App, everything: bool, no_send: bool, quiet: bool, as_json: bool) 
 
     config = app.config
     setup_logging("WARNING" if quiet or as_json else config.log_level)
+    if not (quiet or as_json):
+        # The progress lines already name each failing feed and its error.
+        logging.getLogger("monitor.poll").setLevel(logging.ERROR)
     try:
         targets = build_targets(config.alerts)
     except ValueError as exc:
