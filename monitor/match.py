@@ -137,6 +137,14 @@ def _scan(index: _Index, words: list[tuple[str, ...]]):
                             yield entry, i
 
 
+def covered_positions(topic: Topic, words: list[tuple[str, ...]]) -> set[int]:
+    """Indexes of the words (token readings, as from textnorm) that some form covers."""
+    covered: set[int] = set()
+    for entry, pos in _scan(topic._index, words):
+        covered.update(range(pos, pos + len(entry.form.tokens)))
+    return covered
+
+
 def _find(topic: Topic, title: str, text: str) -> tuple[dict[str, float], list[ConceptHit]]:
     """Concept vector (non-negative strength per concept) and the best hit of each."""
     best: dict[str, ConceptHit] = {}

@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Iterable
 
-from monitor.match import Topic, explain, match_item
+from monitor.match import Topic, covered_positions, explain, match_item
 from monitor.models import MatchResult
 from monitor.textnorm import normalize, token_variants, tokens
 
@@ -167,15 +167,6 @@ class TermSuggestion:
     example: str  # a short excerpt around its first occurrence
 
 
-def covered_words(topic: Topic) -> set[str]:
-    """Words of lexicon forms: a suggestion made of these alone adds nothing."""
-    return {t for c in topic.concepts.values() for f in c.forms for t in f.tokens}
-
-
-def _covered(topic: Topic, readings: tuple[str, ...], words: set[str], prefixes: list[str]) -> bool:
-    return any(r in words or any(r.startswith(p) for p in prefixes) for r in readings)
-
-
 def suggest_terms(
     topic: Topic,
     texts: Iterable[str],
@@ -192,17 +183,13 @@ def suggest_terms(
     common there too: a term is kept only if its share of topic texts is MIN_LIFT times
     its share of background texts. Terms are shown normalized (textnorm.normalize).
     """
-    words = covered_words(topic)
-    prefixes = sorted({
-        t for c in topic.concepts.values() for f in c.forms for t, p in zip(f.tokens, f.prefix) if p
-    })
     docs: Counter[str] = Counter()
     count: Counter[str] = Counter()
     example: dict[str, str] = {}
     text_list = list(texts)
     for text in text_list:
         toks = tokens(normalize(text))
-        readings = [token_variants(t) for t in toks]
+        covered = covered_positions(topic, [token_variants(t) for t in toks])
         seen: set[str] = set()
         for n in range(1, max_words + 1):
             for i in range(len(toks) - n + 1):
@@ -211,8 +198,8 @@ def suggest_terms(
                     continue
                 if any(len(t) < 3 or _NUMBER.match(t) for t in gram):
                     continue
-                # Only what is new: a word the lexicon knows already says its concept.
-                if any(_covered(topic, readings[i + k], words, prefixes) for k in range(n)):
+                # Only what is new: words inside a form occurrence already say their concept.
+                if any(i + k in covered for k in range(n)):
                     continue
                 term = " ".join(gram)
                 count[term] += 1
