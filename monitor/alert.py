@@ -1,29 +1,41 @@
 """Delivering queued alerts through Apprise: at least once, never twice from a crash.
 
 The outbox (store.alerts) is filled in the same transaction as the match that caused it.
-This module claims due alerts, sends each to every target that has not had it yet,
+This module claims due alerts, sends each to every target that does not have it yet,
 and commits each target's result straight after its send, so that a crash can repeat at
 most the one send whose provider answered 2xx just before the process died.
+
+Each target keeps its own back-off (exponential with full jitter, longer after a rate
+limit, a Retry-After the service stated honoured); a target whose next try is still in the
+future is left alone on this round while the others go ahead. A target over its hourly
+cap holds the alert for its next digest (monitor.digest) instead of receiving it.
+An alert that outlives its expiry is marked expired and logged at WARNING.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import random
+import re
+import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
 import apprise
 
-from monitor.alert_format import AlertMessage
+from monitor.alert_format import AlertMessage, fit_message, with_reference
 from monitor.config import AlertConfig
 from monitor.logs import register_secrets
 from monitor.store import Store, parse_iso, utcnow
+from monitor.store.alerts import DONE_FOR_TARGET
 
 log = logging.getLogger("monitor.alert")
 
 LEASE = timedelta(minutes=5)
+RATE_LIMIT_FLOOR = timedelta(minutes=1)  # a 429 without Retry-After waits at least this
+CAPPED_KINDS = ("new", "update")  # digests and tests are counted but never held
 
 
 @dataclass
@@ -41,28 +53,40 @@ class SendReport:
     failed: int = 0
     expired: int = 0
     deferred: int = 0
+    held: int = 0
     errors: list[str] = field(default_factory=list)
+
+
+def claim_owner() -> str:
+    """This process, as recorded on the leases it takes."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def _target_id(url: str) -> str:
     return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
 
 
-def _apprise_target(plugin, timeout: float) -> Target:
-    url = plugin.url()
+def _apprise_target(plugin, url: str, timeout: float) -> Target:
     label = plugin.url(privacy=True).split("?")[0]
-    secrets = _secret_fragments(url)
+    secrets = _secret_fragments(url) + _secret_fragments(plugin.url())
     register_secrets(secrets)
+    if "overflow=" not in url.lower():
+        # Never more than the service takes: Apprise cuts what our own fitting missed.
+        plugin.overflow_mode = apprise.common.OverflowMode.TRUNCATE
+    preferred = plugin.resolve_format(None)
+    use_html = preferred == apprise.NotifyFormat.HTML
 
     def send(message: AlertMessage) -> str | None:
+        fitted = fit_message(message, title_max=plugin.title_maxlen, body_max=plugin.body_maxlen,
+                             html=use_html)
         obj = apprise.Apprise()
         obj.add(plugin)
-        html = message.body_html if plugin.notify_format == apprise.NotifyFormat.HTML else None
         try:
+            # For e-mail, Apprise makes HTML a multipart/alternative with a text part.
             result = obj.notify(
-                body=html or message.body,
-                title=message.title,
-                body_format=apprise.NotifyFormat.HTML if html else apprise.NotifyFormat.TEXT,
+                body=fitted.body_html if use_html else fitted.body,
+                title=fitted.title,
+                body_format=apprise.NotifyFormat.HTML if use_html else apprise.NotifyFormat.TEXT,
                 timeout=timeout,
             )
         except Exception as exc:  # a plugin bug must not stop the sender
@@ -81,7 +105,7 @@ def _secret_fragments(url: str) -> list[str]:
     rest = url.split("://", 1)[-1]
     if "@" in rest.split("/", 1)[0]:
         pieces.update(p for p in rest.split("@", 1)[0].split(":") if len(p) >= 4)
-    for chunk in rest.replace("?", "/").replace("&", "/").replace("=", "/").split("/")[1:]:
+    for chunk in re.split(r"[/?&=]", rest)[1:]:
         if len(chunk) >= 8:
             pieces.add(chunk)
     return sorted(pieces, key=len, reverse=True)
@@ -109,26 +133,80 @@ def build_targets(config: AlertConfig) -> list[Target]:
     timeout = config.send_timeout.total_seconds()
     targets: list[Target] = []
     for number, url in enumerate(config.urls, 1):
+        register_secrets(_secret_fragments(url))
         plugin = apprise.Apprise.instantiate(url)
         if plugin is None:
             scheme = url.split("://", 1)[0] if "://" in url else "?"
             raise ValueError(f"[alerts] urls #{number}: Apprise does not understand this {scheme}:// URL")
-        targets.append(_apprise_target(plugin, timeout))
+        targets.append(_apprise_target(plugin, url, timeout))
     for path in config.config_files:
         loaded = apprise.AppriseConfig()
         loaded.add(str(path))
         servers = loaded.servers()
         if not servers:
             raise ValueError(f"[alerts] config: {path} holds no usable Apprise URL")
-        targets.extend(_apprise_target(plugin, timeout) for plugin in servers)
+        targets.extend(_apprise_target(plugin, plugin.url(), timeout) for plugin in servers)
     return targets or [_log_target()]
 
 
-def retry_delay(attempts: int, config: AlertConfig, rng: random.Random) -> timedelta:
-    """Exponential back-off with full jitter, capped: 30s, 1m, 2m ... up to retry_max."""
-    ceiling = min(config.retry_base.total_seconds() * (2 ** max(attempts - 1, 0)),
-                  config.retry_max.total_seconds())
-    return timedelta(seconds=max(config.retry_base.total_seconds() / 2, rng.uniform(0, ceiling)))
+def retry_delay(attempts: int, config: AlertConfig, rng: random.Random, error: str | None = None) -> timedelta:
+    """Exponential back-off with full jitter, capped: 30s, 1m, 2m ... up to retry_max.
+
+    A rate limit waits longer: the service's Retry-After when the error states one,
+    else at least RATE_LIMIT_FLOOR.
+    """
+    base = config.retry_base.total_seconds()
+    ceiling = min(base * (2 ** max(attempts - 1, 0)), config.retry_max.total_seconds())
+    delay = max(base / 2, rng.uniform(0, ceiling))
+    hint = rate_limit_hint(error)
+    if hint is not None:
+        delay = max(delay, hint)
+    return timedelta(seconds=delay)
+
+
+_RETRY_AFTER = re.compile(r"retry[- _]?after\D{0,5}(\d{1,6})", re.IGNORECASE)
+_RATE_LIMITED = re.compile(r"\b429\b|too many requests|rate[- ]?limit", re.IGNORECASE)
+
+
+def rate_limit_hint(error: str | None) -> float | None:
+    """Seconds to wait that an error message asks for, if it reports a rate limit."""
+    if not error:
+        return None
+    stated = _RETRY_AFTER.search(error)
+    if stated:
+        return float(stated.group(1))
+    if _RATE_LIMITED.search(error):
+        return RATE_LIMIT_FLOOR.total_seconds()
+    return None
+
+
+def individual_allowance(config: AlertConfig) -> int:
+    """Alerts a target may get one by one per hour; one slot stays free for a digest."""
+    return config.max_per_hour - 1 if config.max_per_hour >= 2 else config.max_per_hour
+
+
+def release_dead_claims(store: Store) -> int:
+    """Take back leases held by processes of this host that no longer exist."""
+    host = socket.gethostname()
+    released = 0
+    for owner in store.claim_owners():
+        owner_host, _, pid = owner.rpartition(":")
+        if owner_host != host or not pid.isdigit() or _alive(int(pid)):
+            continue
+        released += store.release_claims(owner)
+    if released:
+        log.info("took back %d alert(s) claimed by a process that is gone", released)
+    return released
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def send_due_alerts(
@@ -139,50 +217,87 @@ def send_due_alerts(
     now: Callable[[], datetime] = utcnow,
     should_stop: Callable[[], bool] = lambda: False,
     limit: int = 50,
+    rng: random.Random | None = None,
 ) -> SendReport:
-    """Try every due alert once. Never raises for a delivery problem."""
+    """Queue due digests, then try every due alert once. Never raises for a delivery problem."""
+    from monitor.digest import queue_digests
+
     report = SendReport()
-    rng = random.Random()
-    for alert in store.claim_due_alerts(now(), LEASE, limit):
+    rng = rng or random.Random()
+    queue_digests(store, targets, config, now())
+    for alert in store.claim_due_alerts(now(), LEASE, limit, owner=claim_owner()):
         if should_stop():
             # Hand the rest back at once rather than leaving them leased.
             store.release_alert(alert["id"])
             continue
-        _deliver(store, alert, targets, config, now, rng, report)
+        _deliver(store, alert, targets, config, now, rng, report, should_stop)
     return report
 
 
-def _deliver(store, alert, targets, config, now, rng, report) -> None:
+def _deliver(store, alert, targets, config, now, rng, report, should_stop) -> None:
     moment = now()
     if moment >= parse_iso(alert["expires_at"]):
         store.finish_attempt(alert["id"], status="expired", now=moment, next_attempt_at=None,
                              error=alert["last_error"] or "expired before delivery")
-        log.warning("alert %s expired undelivered: %s", alert["id"], alert["title"])
+        log.warning("alert %s expired undelivered (created %s): %s; last error: %s", alert["id"],
+                    alert["created_at"], alert["title"], alert["last_error"] or "none")
         report.expired += 1
         return
-    message = AlertMessage(alert["title"], alert["body"], alert["body_html"] or alert["body"])
-    done = store.delivered_targets(alert["id"])
-    errors = []
-    attempts = alert["attempts"] + 1
-    for target in targets:
-        if target.id in done:
+    mine = [t for t in targets if alert["target"] is None or t.id == alert["target"]]
+    message = with_reference(
+        AlertMessage(alert["title"], alert["body"], alert["body_html"] or ""), alert["id"])
+    states = store.target_states(alert["id"])
+    errors: list[str] = []
+    hour_ago = moment - timedelta(hours=1)
+    for target in mine:
+        state = states.get(target.id)
+        if state and state["status"] in DONE_FOR_TARGET:
+            continue
+        due = parse_iso(state["next_attempt_at"]) if state and state["status"] == "failed" else None
+        if due is not None and due > moment:
+            report.deferred += 1
+            continue  # this target backs off; the others go ahead
+        if should_stop():
+            break
+        if alert["kind"] in CAPPED_KINDS and store.alerts_sent_since(target.id, hour_ago) >= individual_allowance(config):
+            store.hold_for_digest(alert["id"], target.id, target.label, moment)
+            log.info("alert %s held for %s's digest: %d per hour reached", alert["id"], target.label,
+                     config.max_per_hour)
+            report.held += 1
             continue
         error = target.send(message)
         moment = now()
-        retry_at = None if error is None else moment + retry_delay(attempts, config, rng)
+        attempts = (state["attempts"] if state else 0) + 1
+        retry_at = None if error is None else moment + retry_delay(attempts, config, rng, error)
         store.record_target_result(alert["id"], target.id, target.label, ok=error is None,
                                    error=error, now=moment, next_attempt_at=retry_at)
         if error:
             errors.append(f"{target.label}: {error}")
-            log.warning("alert %s to %s failed: %s", alert["id"], target.label, error)
+            log.warning("alert %s to %s failed (try %d, next at %s): %s", alert["id"], target.label,
+                        attempts, retry_at.strftime("%H:%M:%S"), error)
         else:
             log.info("alert %s delivered to %s", alert["id"], target.label)
-    if errors:
-        retry_at = moment + retry_delay(attempts, config, rng)
-        store.finish_attempt(alert["id"], status="failed", now=moment, next_attempt_at=retry_at,
-                             error="; ".join(errors)[:500])
-        report.failed += 1
-        report.errors.extend(errors)
-    else:
+    _settle(store, alert, mine, moment, errors, report)
+
+
+def _settle(store, alert, mine, moment, errors, report) -> None:
+    """Set the alert's status and next try from its targets' rows."""
+    states = store.target_states(alert["id"])
+    waiting = [states.get(t.id) for t in mine if (states.get(t.id) or {}).get("status") not in DONE_FOR_TARGET]
+    if mine and not waiting:
         store.finish_attempt(alert["id"], status="sent", now=moment, next_attempt_at=None, error=None)
         report.sent += 1
+        return
+    retry_times = [parse_iso(s["next_attempt_at"]) for s in waiting if s and s["next_attempt_at"]]
+    # A target not tried yet (stopping, or a new target) is due at once.
+    next_at = moment if any(s is None for s in waiting) or not retry_times else min(retry_times)
+    if not mine:
+        errors = [f"target {alert['target']} is no longer configured"]
+        next_at = moment + timedelta(minutes=10)
+    failed = any(s and s["status"] == "failed" for s in waiting) or not mine
+    last_error = "; ".join(errors)[:500] if errors else alert["last_error"]
+    store.finish_attempt(alert["id"], status="failed" if failed else "pending", now=moment,
+                         next_attempt_at=next_at, error=last_error)
+    if errors:
+        report.failed += 1
+        report.errors.extend(errors)

@@ -20,6 +20,13 @@ class AlertMessage:
     title: str
     body: str  # plain text
     body_html: str
+    footer: str = ""  # kept whole when the body is cut to fit (the alert's reference)
+
+    def text(self) -> str:
+        return f"{self.body}\n\n{self.footer}" if self.footer else self.body
+
+    def html(self) -> str:
+        return f"{self.body_html}\n<p>{html.escape(self.footer)}</p>" if self.footer else self.body_html
 
 
 @dataclass
@@ -101,6 +108,97 @@ def format_alert(facts: AlertFacts) -> AlertMessage:
     return AlertMessage(title=title, body=body, body_html="\n".join(parts))
 
 
+def with_reference(message: AlertMessage, alert_id: int) -> AlertMessage:
+    """The message with its outbox ID, so the reader can find it in `monitor alerts`."""
+    return AlertMessage(message.title, message.body, message.body_html or _text_to_html(message.body),
+                        footer=f"feed-monitor alert #{alert_id}")
+
+
+def fit_message(message: AlertMessage, *, title_max: int, body_max: int, html: bool) -> AlertMessage:
+    """The message cut to a service's limits, footer included, ready to send.
+
+    `title_max` 0 means the service has no title: Apprise puts it in the body, so the
+    body gives up that room. The body is cut at the end, where the snippet is, so the
+    headline, source, reasons and link survive; HTML that is too long is replaced by
+    the cut text, since cutting markup could leave it broken.
+    """
+    title = _clip(message.title, title_max) if title_max > 0 else message.title
+    room = body_max - (len(title) + 2 if title_max <= 0 else 0)
+    footer = f"\n\n{message.footer}" if message.footer else ""
+    text = message.body
+    if len(text) + len(footer) > room:
+        text = _cut(text, max(room - len(footer), 0))
+    full_text = text + footer
+    body_html = message.html()
+    if html and len(body_html) > room:
+        body_html = _text_to_html(full_text)
+        keep = len(full_text)
+        while len(body_html) > room and keep > 0:  # escaping grows text: cut until it fits
+            keep -= max(len(body_html) - room, 1)
+            body_html = _text_to_html(_cut(full_text, max(keep, 0)))
+    return AlertMessage(title=title, body=full_text, body_html=body_html if html else "")
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)].rstrip() + "…" if limit else ""
+
+
+def _text_to_html(text: str) -> str:
+    return "\n".join(f'<p dir="auto">{html.escape(line)}</p>' for line in text.split("\n") if line.strip())
+
+
 def format_test_message() -> AlertMessage:
     text = "This is a test alert from feed-monitor. If you can read it, this target works."
     return AlertMessage(title="[feed-monitor] Test alert", body=text, body_html=f"<p>{text}</p>")
+
+
+DIGEST_LINES = 50
+
+
+@dataclass
+class DigestEntry:
+    """One line of a digest: a story (or a held alert) with its best link."""
+
+    title: str
+    url: str | None = None
+    story_id: int | None = None
+    outlets: int = 0
+    langs: tuple[str, ...] = ()
+    note: str = ""  # "update", "breaking"...
+
+
+def format_digest(heading: str, intro: str, entries: list[DigestEntry]) -> AlertMessage:
+    """A digest listing stories, newest knowledge first; at most DIGEST_LINES lines."""
+    shown = entries[:DIGEST_LINES]
+    title = f"[feed-monitor] {heading}"
+    lines = [intro, ""]
+    items_html = []
+    for number, entry in enumerate(shown, 1):
+        headline = _clip(entry.title or "(untitled)", TITLE_CHARS)
+        facts = []
+        if entry.note:
+            facts.append(entry.note)
+        if entry.story_id is not None:
+            facts.append(f"story #{entry.story_id}")
+        if entry.outlets:
+            facts.append(f"{entry.outlets} outlet(s)")
+        if entry.langs:
+            facts.append(", ".join(entry.langs))
+        link = safe_link(entry.url)
+        lines.append(f"{number}. {_isolate(headline)}" + (f" ({'; '.join(facts)})" if facts else ""))
+        if link:
+            lines.append(f"   {link}")
+        item = f'<li><span dir="auto">{html.escape(headline)}</span>'
+        if facts:
+            item += f" ({html.escape('; '.join(facts))})"
+        if link:
+            item += f' <a href="{html.escape(link, quote=True)}">{html.escape(link)}</a>'
+        items_html.append(item + "</li>")
+    if len(entries) > len(shown):
+        more = f"... and {len(entries) - len(shown)} more (see `monitor stories`)."
+        lines.append(more)
+        items_html.append(f"<li>{html.escape(more)}</li>")
+    body_html = f"<h3>{html.escape(heading)}</h3>\n<p>{html.escape(intro)}</p>\n<ol>\n" + "\n".join(items_html) + "\n</ol>"
+    return AlertMessage(title=title, body="\n".join(lines), body_html=body_html)

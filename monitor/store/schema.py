@@ -145,3 +145,21 @@ def initial(db: Database) -> None:
         );
         """
     )
+
+
+@migrations(name="0002_alert_delivery")
+def alert_delivery(db: Database) -> None:
+    db.executescript(
+        """
+        -- NULL: the alert goes to every target; else only to this one (a target's digest).
+        ALTER TABLE alerts ADD COLUMN target TEXT;
+        -- Who holds the lease (host:pid), so a restarted daemon can take back at once
+        -- what its killed predecessor had claimed instead of waiting for the lease to end.
+        ALTER TABLE alerts ADD COLUMN claimed_by TEXT;
+        -- A target over its hourly cap holds the alert (status 'held') until a digest
+        -- for that target carries it (status 'digested', digest_id = the digest alert).
+        ALTER TABLE alert_targets ADD COLUMN digest_id INTEGER;
+        ALTER TABLE alert_targets ADD COLUMN held_at TEXT;
+        CREATE INDEX alert_targets_target ON alert_targets(target, status, sent_at);
+        """
+    )
