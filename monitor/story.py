@@ -108,7 +108,11 @@ _NOT_NAMES = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday pazartesi sali carsamba persembe "
     "cuma cumartesi pazar понедельник вторник среда среду четверг пятница пятницу суббота "
     "воскресенье montag dienstag mittwoch donnerstag freitag samstag sonntag lundi mardi mercredi "
-    "jeudi vendredi samedi dimanche".split())
+    "jeudi vendredi samedi dimanche "
+    # News agencies are sources, not facts of the event; every event has them.
+    "reuters ap afp tass sputnik ria novosti anadolu xinhua dha iha ihlas interfax irna isna "
+    "wam spa mena kuna qna efe ansa dpa upi рейтер рейтерс тасс риа интерфакс رويترز سبوتنيك "
+    "الاناضول اناضول شينخوا فرانس".split())
 
 
 def _entity_words(text: str) -> list[str]:
@@ -129,7 +133,8 @@ def _entity_words(text: str) -> list[str]:
             if token.startswith(prefix) and len(token) - len(prefix) >= 3:
                 token = token[len(prefix):]
                 break
-        if len(token) >= 4 and sum(c in _LONG_VOWELS for c in token) >= 2 and token not in _MONTH_OF:
+        if (len(token) >= 4 and sum(c in _LONG_VOWELS for c in token) >= 2
+                and token not in _MONTH_OF and token not in _NOT_NAMES):
             words.append("~" + token)
     return words
 
@@ -154,11 +159,10 @@ def _entity_keys(title: str, text: str) -> list[str]:
 def entity_match(a: str, b: str) -> bool:
     """Two skeletons name the same thing when one extends the other (case endings, suffixes).
 
-    Keys marked "~" (name-like Arabic words) only match keys from another script: between
-    two Arabic texts the shared words already count as vocabulary.
+    Keys marked "~" (name-like Arabic words, a guess) match each other only when equal.
     """
     if a.startswith("~") and b.startswith("~"):
-        return False
+        return a == b
     a, b = a.lstrip("~"), b.lstrip("~")
     if len(a) > len(b):
         a, b = b, a
@@ -245,6 +249,31 @@ def _dates(text: str) -> list[str]:
     for m in _ISO_DATE.finditer(folded):
         found.append(f"{m.group(2)}-{m.group(3)}")
     return found
+
+
+_YEAR_AFTER = re.compile(r"\.?,?\s*(?:de\s+)?((?:19|20)\d\d)(?!\d)")
+
+
+def _stated_day(text: str) -> str | None:
+    """The latest full date (day, month and year) the text states, as "YYYY-MM-DD".
+
+    Undated items often carry their own date in the copy ("October 06, 2018", "18th July,
+    2019"); it is the best estimate of when the reported event happened.
+    """
+    folded = fold(text)
+    found = []
+    for pattern, day_group, month_group in ((_DAY_MONTH, 1, 2), (_MONTH_DAY, 2, 1)):
+        for m in pattern.finditer(folded):
+            year = _YEAR_AFTER.match(folded, m.end())
+            if not year:
+                continue
+            day, month = int(m.group(day_group)), _MONTH_OF[m.group(month_group)]
+            try:
+                found.append(datetime(int(year.group(1)), month, day).date().isoformat())
+            except ValueError:
+                continue
+    found += [f"{m.group(1)}-{m.group(2)}-{m.group(3)}" for m in _ISO_DATE.finditer(folded)]
+    return max(found) if found else None
 
 
 # ---------------------------------------------------------------------------
@@ -371,6 +400,17 @@ class StoryFeatures:
     kinds: list[str]  # kinds of development in the title and first sentence
     fingerprint: str  # hash of the folded text: exact copies
     ordinals: list[int] = field(default_factory=list)  # "second" delivery... in the lead
+    stated_day: str | None = None  # latest full date stated in the text ("YYYY-MM-DD")
+
+    @property
+    def event_time(self) -> datetime | None:
+        """When the reported event happened, as far as the item tells: its published
+        date, else the latest full date its text states."""
+        if self.published is not None:
+            return self.published
+        if self.stated_day:
+            return datetime.fromisoformat(self.stated_day).replace(tzinfo=timezone.utc)
+        return None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -404,6 +444,7 @@ def features_for(title: str, text: str, lang: str, published: datetime | None,
         kinds=_kinds(_lead(title, text)),
         fingerprint=hashlib.sha1(" ".join(words).encode()).hexdigest()[:16],
         ordinals=_ordinals(_lead(title, text)),
+        stated_day=_stated_day(body),
     )
 
 
@@ -478,9 +519,9 @@ def add_item(state: StoryState, features: StoryFeatures, seen_at: datetime,
     new.langs.setdefault(features.lang, seen_at)
     if outlet:
         new.outlets.setdefault(outlet, seen_at)
-    if features.published is not None:
-        new.event_first = min(filter(None, [new.event_first, features.published]))
-        new.event_last = max(filter(None, [new.event_last, features.published]))
+    if features.event_time is not None:
+        new.event_first = min(filter(None, [new.event_first, features.event_time]))
+        new.event_last = max(filter(None, [new.event_last, features.event_time]))
     norm = _norm(features.concepts)
     for concept, weight in features.concepts.items():
         new.centroid[concept] = round(new.centroid.get(concept, 0.0) + weight / norm, 6)
@@ -515,8 +556,28 @@ class StoryDecision:
 
 
 DUPLICATE_SIMILARITY = 0.4  # estimated shingle Jaccard; light rewrites of wire copy sit above
-JOIN_SCORE = 0.5
-UNDATED_JOIN_SCORE = 0.62  # an undated item's time says nothing, so facts must say more
+@dataclass(frozen=True)
+class Tuning:
+    """The weights of the evidence; one place, so that the bench can show their effect."""
+
+    join_score: float = 0.4
+    undated_join_score: float = 0.7  # an undated item's time says nothing: facts must say more
+    name: float = 0.8  # a shared name of four or more consonants
+    short_name: float = 0.5  # three consonants may be chance
+    arabic_guess: float = 1.0  # factor for names guessed in Arabic script
+    number: float = 0.8
+    date: float = 0.4
+    idf_power: float = 2.0
+    few_stories_weight: float = 0.2  # fact weight while fewer than 3 stories are open
+    close_days: float = 2.0
+    close_bonus: float = 0.3  # both dated within close_days
+    window_bonus: float = 0.1  # both dated within the window
+    kind_bonus: float = 0.2
+    kind_penalty: float = 0.25
+    frame_floor: float = 0.7  # score factor for an unrelated concept frame
+
+
+TUNING = Tuning()
 
 
 @dataclass
@@ -541,6 +602,7 @@ class _Specificity:
         self.entity_hits = {
             e: {s.id for s in stories if any(entity_match(e, k) for k in s.entities)}
             for e in features.entities}
+        self.entity_df = {e: len(ids) for e, ids in self.entity_hits.items()}
         self.term_df = {t: sum(1 for s in stories if t in s.terms.get(features.lang, ()))
                         for t in features.terms}
         self.number_df = {n: sum(1 for s in stories if n in s.numbers) for n in features.numbers}
@@ -548,11 +610,17 @@ class _Specificity:
 
     def weight(self, df: int) -> float:
         if self.total < 3:
-            return 0.3  # too few stories to tell topic words from facts: trust none much
+            return TUNING.few_stories_weight  # too few stories to tell topic words from facts
         # Squared IDF: a name in one story of thirty counts fully, one in eight of them
         # (Ankara, Russian) hardly at all.
         idf = max(0.0, math.log((self.total + 1) / max(df, 1)) / math.log(self.total + 1))
-        return idf * idf
+        return idf ** TUNING.idf_power
+
+
+def _name_strength(key: str) -> float:
+    """A long skeleton is a name; three consonants may be chance; an Arabic guess is half."""
+    strength = TUNING.name if len(key.lstrip("~")) >= 4 else TUNING.short_name
+    return strength * TUNING.arabic_guess if key.startswith("~") else strength
 
 
 def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> _Evidence:
@@ -561,9 +629,9 @@ def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> 
                       key=lambda e: len(spec.entity_hits[e]))
     numbers = [n for n in features.numbers if n in story.numbers]
     dates = [d for d in features.dates if d in story.dates]
-    facts = (sum(0.8 * spec.weight(len(spec.entity_hits[e])) for e in entities)
-             + sum(0.8 * spec.weight(spec.number_df[n]) for n in numbers)
-             + sum(0.6 * spec.weight(spec.date_df[d]) for d in dates))
+    facts = (sum(_name_strength(e) * spec.weight(spec.entity_df[e]) for e in entities)
+             + sum(TUNING.number * spec.weight(spec.number_df[n]) for n in numbers)
+             + sum(TUNING.date * spec.weight(spec.date_df[d]) for d in dates))
     facts = min(1.0, facts)
     story_terms = story.terms.get(features.lang, {})
     lexical = 0.0
@@ -579,13 +647,15 @@ def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> 
     elif features.kinds and confident:
         kinds_agree = False
     closeness = 0.0
-    if features.published is not None and story.event_first is not None:
-        gap = max(story.event_first - features.published, features.published - story.event_last,
-                  timedelta(0))
-        closeness = 0.3 if gap <= timedelta(days=2) else 0.1
+    t = features.event_time
+    if t is not None and story.event_first is not None:
+        gap = max(story.event_first - t, t - story.event_last, timedelta(0))
+        close = gap <= timedelta(days=TUNING.close_days)
+        closeness = TUNING.close_bonus if close else TUNING.window_bonus
     # The frame scales the rest: facts shared by reports on different countries or weapons
     # are more likely coincidences (a "5 billion" deal, a Putin visit).
-    gate = 0.5 + 0.5 * min(1.0, max(0.0, (frame - 0.3) / 0.5))
+    floor = TUNING.frame_floor
+    gate = floor + (1 - floor) * min(1.0, max(0.0, (frame - 0.3) / 0.5))
     if story_terms:
         # Same language: shared wording and shared facts back each other up.
         wording = min(1.0, 2 * lexical)
@@ -594,9 +664,9 @@ def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> 
         content = facts  # across languages only the facts can be compared
     score = content + closeness
     if kinds_agree is True:
-        score += 0.1
+        score += TUNING.kind_bonus
     elif kinds_agree is False:
-        score -= 0.25
+        score -= TUNING.kind_penalty
     score *= gate
     shared = ([f"name {e.lstrip('~')}" for e in entities[:4]] + [f"number {n}" for n in numbers[:2]]
               + [f"date {d}" for d in dates[:2]])
@@ -604,7 +674,7 @@ def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> 
 
 
 def _in_window(features: StoryFeatures, story: StoryState, window: timedelta) -> bool:
-    t = features.published
+    t = features.event_time
     if t is None or story.event_first is None:
         return True
     return story.event_first - window <= t <= story.event_last + window
@@ -643,8 +713,8 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
     if not scored:
         return StoryDecision(None, "new", 0.0, "No open story shares its concepts or names.")
     evidence, story = scored[0]
-    undated = features.published is None or story.event_first is None
-    threshold = UNDATED_JOIN_SCORE if undated else JOIN_SCORE
+    undated = features.event_time is None or story.event_first is None
+    threshold = TUNING.undated_join_score if undated else TUNING.join_score
     why = ", ".join(evidence.shared) or "topic concepts only"
     if (evidence.score >= threshold and features.ordinals and story.ordinals
             and not set(features.ordinals) & set(story.ordinals)):
