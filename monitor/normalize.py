@@ -100,14 +100,21 @@ def content_hash(title: str, text: str) -> str:
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()[:32]
 
 
+NOT_DETECTED = ""
+
+
 def normalize_entry(entry: RawEntry, now: datetime, detect: bool = True) -> Item:
-    """Clean one entry. `detect=False` skips language detection (for quick dedup checks)."""
+    """Clean one entry.
+
+    `detect=False` leaves `lang` as NOT_DETECTED: language detection costs several times
+    a feed parse per item, so the poll runs it only on items that matched a topic.
+    """
     title = clean_text(entry.title)[:MAX_TITLE_CHARS]
     text = clean_text(entry.summary)[:MAX_TEXT_CHARS]
     url = canonical_url(entry.link)
     digest = content_hash(title, text)
     guid = (entry.guid or "").strip() or url or digest
-    lang = detect_language(f"{title}\n{text}") if detect else "und"
+    lang = detect_language(f"{title}\n{text}") if detect else NOT_DETECTED
     return Item(
         guid=guid[:1000],
         url=url,

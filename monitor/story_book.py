@@ -7,7 +7,9 @@ the store in step, in the order that makes repeated work impossible:
 1. skip entries this feed delivered before (GUID), before any other work;
 2. fold an entry that another feed (or this one, under a new GUID) already carried into
    the stored item (canonical URL or content hash): it never alerts again;
-3. only a new item is language-detected and matched;
+3. only a new item is matched, and only a matched item is language-detected (the
+   matcher works on every script without knowing the language; detection costs more
+   than parsing the feed, so it is spent where an analyst will see the result);
 4. a matched item joins or starts a story; the story decides whether to alert.
 """
 from __future__ import annotations
@@ -19,6 +21,7 @@ from datetime import datetime, timedelta
 from monitor import story as stories
 from monitor.alert_format import AlertFacts, format_alert
 from monitor.config import Config
+from monitor.language import detect_language
 from monitor.match import Topic, match_item
 from monitor.models import Item, MatchResult, RawEntry
 from monitor.normalize import entry_guid, normalize_entry
@@ -47,20 +50,21 @@ def process_new_items(
         if guid in known or guid in seen_now:
             continue
         seen_now.add(guid)
-        item = normalize_entry(entry, now)
+        item = normalize_entry(entry, now, detect=False)
         same = store.find_same_item(item.url, item.content_hash)
         if same is not None:
             store.add_source(feed["id"], guid, same, now)
             outcomes.append(ItemOutcome(guid, same, new=False))
             continue
         item.guid = guid
+        matched_topics = [t for t in topics if match_item(t, item.title, item.text, item.lang).matched]
+        results = []
+        if matched_topics:
+            item.lang = detect_language(f"{item.title}\n{item.text}")
+            results = [match_item(t, item.title, item.text, item.lang) for t in matched_topics]
         item_id = store.add_item(feed["id"], item, now)
-        outcome = ItemOutcome(guid, item_id, new=True)
-        for topic in topics:
-            result = match_item(topic, item.title, item.text, item.lang)
-            if not result.matched:
-                continue
-            outcome.matched = True
+        outcome = ItemOutcome(guid, item_id, new=True, matched=bool(results))
+        for result in results:
             backlog = _is_backlog(item, now, config.backfill, first_poll)
             outcome.alerted |= _record_match(store, config, item_id, item, result, outlet, now, backlog)
         outcomes.append(outcome)

@@ -111,6 +111,10 @@ def show(app: App, ident: str, as_json: bool) -> None:
         return
     click.echo(f"Item {item['id']}: {item['title']}")
     click.echo(f"  {item['url'] or '(no link)'}")
+    if not item["lang"]:
+        from monitor.language import detect_language
+
+        item["lang"] = detect_language(f"{item['title']}\n{item['text']}")
     click.echo(f"  feed {item['feed']}, language {item['lang']}, published {item['published'] or '?'}, "
                f"fetched {item['fetched_at']}")
     if len(item["sources"]) > 1:
