@@ -220,9 +220,8 @@ def suggest_terms(
     for term, d in docs.items():
         if d < min_docs:
             continue
-        # A term must be clearly more common on the topic than off it: MIN_LIFT times
-        # (with one background text of slack, so that small backgrounds do not veto).
-        if bg and (background_docs[term] + 1) / len(bg) * MIN_LIFT > d / max(len(text_list), 1):
+        # A term must be clearly more common on the topic than off it: MIN_LIFT times.
+        if bg and background_docs[term] / len(bg) * MIN_LIFT > d / max(len(text_list), 1):
             continue
         ranked.append(TermSuggestion(term, d, count[term], example[term]))
     # Longer phrases that occur as often as their parts say more; prefer them on ties.

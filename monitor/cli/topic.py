@@ -50,7 +50,11 @@ def _configured(app: App) -> list | None:
     """The configured topics, or None when the configuration does not load."""
     try:
         return list(app.config.topics)
-    except (click.ClickException, ImportError, OSError, AttributeError):
+    except (click.ClickException, ImportError, OSError, AttributeError) as exc:
+        if Path(app.config_path).is_file():
+            # A configuration exists but cannot be used: say so, then use the defaults.
+            message = exc.format_message() if isinstance(exc, click.ClickException) else str(exc)
+            click.echo(f"note: configuration not used ({message}); using the default topic files", err=True)
         return None
 
 
