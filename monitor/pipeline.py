@@ -9,6 +9,7 @@ items, matches, stories and alerts commit together or not at all.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import queue
 import threading
@@ -62,6 +63,7 @@ class FeedOutcome:
     url: str
     status: int = 0
     error: str | None = None
+    unchanged: bool = False  # 304, or the same bytes as last time
     entries: int = 0
     new_items: int = 0
     matched: int = 0
@@ -84,7 +86,7 @@ class PollReport:
         self.outcomes.append(outcome)
         self.feeds += 1
         self.failed += outcome.error is not None
-        self.not_modified += outcome.status == 304
+        self.not_modified += outcome.unchanged
         self.entries += outcome.entries
         self.new_items += outcome.new_items
         self.matched += outcome.matched
@@ -157,9 +159,12 @@ def process_fetch(store: Store, runtime: Runtime, feed: dict, result: FetchResul
 
     if result.error:
         return fail(result.error)
-    if result.not_modified:
-        store.record_fetch(feed["id"], now=now, next_check=schedule(0), status=304, error=None,
-                           new_url=result.permanent_url)
+    body_hash = hashlib.sha256(result.content or b"").hexdigest()[:32]
+    if result.not_modified or body_hash == feed["body_hash"]:
+        # Unchanged: no parsing, no item work. Validators are kept up to date.
+        store.record_fetch(feed["id"], now=now, next_check=schedule(0), status=result.status, error=None,
+                           etag=result.etag, last_modified=result.last_modified, new_url=result.permanent_url)
+        outcome.unchanged = True
         return outcome
     try:
         parsed = parse_feed(result.content or b"", headers, result.final_url)
@@ -175,6 +180,7 @@ def process_fetch(store: Store, runtime: Runtime, feed: dict, result: FetchResul
             feed["id"], now=now, next_check=schedule(0), status=result.status, error=None,
             etag=result.etag, last_modified=result.last_modified, title=parsed.title or None,
             ttl_s=parsed.ttl_seconds, new_url=result.permanent_url, items_seen=len(items),
+            body_hash=body_hash,
         )
     outcome.new_items = sum(1 for i in items if i.new)
     outcome.matched = sum(1 for i in items if i.matched)

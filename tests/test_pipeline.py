@@ -107,3 +107,16 @@ def test_due_feeds_only_without_all(monitor_setup, run_poll):
         first, _ = run_poll(setup.config_path, everything=False)
         second, _ = run_poll(setup.config_path, everything=False)
     assert (first.feeds, second.feeds) == (1, 0)
+
+
+def test_same_bytes_without_conditional_get_skip_parsing(monitor_setup, run_poll):
+    with FeedServer({"/a.xml": Route(rss([ON_TOPIC], "A"))}) as server:
+        setup = monitor_setup([server.url("/a.xml")])
+        first, store = run_poll(setup.config_path)
+        # As if the server ignored validators: the request is unconditional and gets 200.
+        store.execute("UPDATE feeds SET etag = NULL, last_modified = NULL")
+        second, _ = run_poll(setup.config_path)
+    assert "if-none-match" not in server.requests[-1][1]
+    assert first.entries == 1
+    assert (second.not_modified, second.entries, second.new_items) == (1, 0, 0)
+    assert store.list_feeds()[0]["etag"]  # the validator is picked up again

@@ -101,6 +101,7 @@ class FeedsMixin:
         new_url: str | None = None,
         gone: bool = False,
         items_seen: int = 0,
+        body_hash: str | None = None,
     ) -> None:
         """Record one fetch: success (error None) resets the error count."""
         stamp = iso(now)
@@ -112,9 +113,9 @@ class FeedsMixin:
                     "last_error = NULL, error_count = 0, next_check_at = ?, "
                     "etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified), "
                     "title = COALESCE(?, title), ttl_s = COALESCE(?, ttl_s), "
-                    "items_seen = items_seen + ? WHERE id = ?",
+                    "body_hash = COALESCE(?, body_hash), items_seen = items_seen + ? WHERE id = ?",
                     (stamp, stamp, stamp, status, iso(next_check), etag, last_modified,
-                     title, ttl_s, items_seen, feed_id),
+                     title, ttl_s, body_hash, items_seen, feed_id),
                 )
             else:
                 self.execute(

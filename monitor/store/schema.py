@@ -163,3 +163,10 @@ def alert_delivery(db: Database) -> None:
         CREATE INDEX alert_targets_target ON alert_targets(target, status, sent_at);
         """
     )
+
+
+@migrations(name="0003_feed_body_hash")
+def feed_body_hash(db: Database) -> None:
+    # A server that ignores conditional GET sends the same bytes again; their hash lets
+    # the poll skip parsing them.
+    db.execute("ALTER TABLE feeds ADD COLUMN body_hash TEXT")
