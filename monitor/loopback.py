@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
@@ -82,11 +83,18 @@ class FeedServer:
 
 
 class WebhookReceiver:
-    """Collects JSON posts (Apprise json://). `fail_next` makes it answer 503 N times."""
+    """Collects JSON posts (Apprise json://). `fail_next` makes it answer 503 N times.
+
+    `fail_status` and `fail_headers` change that answer (429 with a Retry-After, say);
+    `delay` holds every answer back that many seconds (a slow service).
+    """
 
     def __init__(self):
         self.received: list[dict] = []
         self.fail_next = 0
+        self.fail_status = 503
+        self.fail_headers: dict[str, str] = {}
+        self.delay = 0.0
         self.attempts = 0
         self._lock = threading.Lock()
         owner = self
@@ -98,6 +106,8 @@ class WebhookReceiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 data = self.rfile.read(length)
+                if owner.delay:
+                    time.sleep(owner.delay)
                 with owner._lock:
                     owner.attempts += 1
                     failing = owner.fail_next > 0
@@ -108,7 +118,10 @@ class WebhookReceiver:
                             owner.received.append(json.loads(data or b"{}"))
                         except ValueError:
                             owner.received.append({"raw": data.decode("utf-8", "replace")})
-                self.send_response(503 if failing else 200)
+                self.send_response(owner.fail_status if failing else 200)
+                if failing:
+                    for name, value in owner.fail_headers.items():
+                        self.send_header(name, value)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from monitor.cli import cli
-from monitor.cli.common import App, emit_json, json_option, pass_app, print_table
+from monitor.cli.common import App, emit_json, json_option, pass_app
 
 STATUSES = ["pending", "sent", "failed", "expired"]
 
@@ -19,7 +19,9 @@ def alerts(ctx: click.Context, status: str | None, limit: int, as_json: bool) ->
 
     \b
     Status: pending (not tried yet), failed (retrying with back-off),
-            sent (every target has it), expired (gave up; see last error).
+            sent (every target has it, or holds it for a digest),
+            expired (gave up; see last error).
+    Each target shows its own state, tries, next try and last error.
     Examples:
       monitor alerts --status failed
       monitor alerts retry --failed
@@ -33,14 +35,39 @@ def alerts(ctx: click.Context, status: str | None, limit: int, as_json: bool) ->
         for row in rows:
             emit_json(row)
         return
+    if not rows:
+        click.echo("(none)")
+        return
     for row in rows:
-        row["target_text"] = ", ".join(
-            f"{t['label']}={t['status']}" + (f" ({t['last_error']})" if t["status"] != "sent" and t["last_error"] else "")
-            for t in row["targets"]) or "-"
-        row["next"] = row["next_attempt_at"] if row["status"] in ("pending", "failed") else ""
-    print_table(rows, [("id", "ID", 5), ("created_at", "CREATED", 20), ("kind", "KIND", 6),
-                       ("status", "STATUS", 7), ("attempts", "TRIES", 5), ("next", "NEXT TRY", 20),
-                       ("title", "TITLE", 50), ("target_text", "TARGETS", 60)])
+        next_try = f", next try {row['next_attempt_at']}" if row["status"] in ("pending", "failed") else ""
+        click.echo(f"#{row['id']} {row['status']} {row['kind']} · created {row['created_at']} · "
+                   f"{row['attempts']} round(s){next_try} · expires {row['expires_at']}")
+        click.echo(f"    {_one_line(row['title'], 100)}")
+        for target in row["targets"]:
+            click.echo("    -> " + _target_line(target))
+        if not row["targets"] and row["status"] != "sent":
+            click.echo("    -> not tried yet")
+
+
+def _target_line(target: dict) -> str:
+    status = target["status"]
+    if status == "digested" and target.get("digest_id"):
+        status = f"in digest #{target['digest_id']}"
+    elif status == "held":
+        status = "held for the next digest (hourly cap)"
+    text = f"{target['label']}: {status}, {target['attempts']} tr{'y' if target['attempts'] == 1 else 'ies'}"
+    if target["status"] == "sent":
+        text += f", sent {target['sent_at']}"
+    elif target["status"] == "failed" and target["next_attempt_at"]:
+        text += f", next try {target['next_attempt_at']}"
+    if target["last_error"] and target["status"] != "sent":
+        text += f", last error: {_one_line(target['last_error'], 160)}"
+    return text
+
+
+def _one_line(text: str | None, limit: int) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @alerts.command("retry")

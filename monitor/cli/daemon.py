@@ -17,7 +17,9 @@ def run(app: App) -> None:
     """Run the daemon in the foreground (what systemd starts).
 
     Polls due feeds every 30 seconds, sends queued alerts every 10 seconds.
-    SIGTERM stops cleanly; SIGHUP reloads the configuration.
+    SIGTERM stops within seconds (the send in flight is finished or handed
+    back); SIGHUP reloads the configuration. Under systemd (Type=notify) it
+    reports readiness and pings the watchdog.
 
     \b
     Example:
@@ -73,7 +75,7 @@ def poll(app: App, everything: bool, no_send: bool, quiet: bool, as_json: bool) 
     def progress(outcome, done: int, total: int) -> None:
         if quiet or as_json:
             return
-        state = outcome.error or ("not modified" if outcome.status == 304 else
+        state = outcome.error or ("unchanged" if outcome.unchanged else
                                   f"{outcome.new_items} new, {outcome.matched} matched")
         click.echo(f"[{done}/{total}] {outcome.url}: {state}", err=True)
 
@@ -114,7 +116,8 @@ def status(app: App, as_json: bool) -> None:
     beat = parse_iso(heartbeat)
     running = bool(pid) and beat is not None and (utcnow() - beat).total_seconds() < 120
     errors = {r["key"]: int(r["value"]) for r in store.query(
-        "SELECT key, value FROM meta WHERE key LIKE 'job_errors.%' OR key LIKE 'job_missed.%'")}
+        "SELECT key, value FROM meta WHERE key LIKE 'job_errors.%' OR key LIKE 'job_missed.%' "
+        "OR key LIKE 'job_busy.%'")}
     failing = store.query(
         "SELECT id, COALESCE(name, title, url) AS feed, error_count, last_error, next_check_at "
         "FROM feeds WHERE enabled = 1 AND error_count > 0 ORDER BY error_count DESC LIMIT 10")
@@ -126,6 +129,7 @@ def status(app: App, as_json: bool) -> None:
         "last_poll_summary": store.get_meta("last_poll_summary"),
         "feeds": store.feed_health(),
         "alerts": store.alert_counts(),
+        "alert_problems": store.alert_problems(),
         "counts": store.item_counts(),
         "job_errors": errors,
         "failing_feeds": failing,
@@ -139,11 +143,17 @@ def status(app: App, as_json: bool) -> None:
     f = info["feeds"]
     click.echo(f"Feeds:     {f['enabled']} enabled, {f['failing']} failing, {f['gone']} gone")
     a = info["alerts"]
-    click.echo(f"Alerts:    {a['pending']} pending, {a['failed']} failed (retrying), {a['sent']} sent, {a['expired']} expired")
+    click.echo(f"Alerts:    {a['pending']} pending, {a['failed']} failed (retrying), {a['sent']} sent, "
+               f"{a['expired']} expired, {a['held']} held for digests")
+    for row in info["alert_problems"]:
+        state = f"next try {row['next_attempt_at']}" if row["status"] == "failed" else "EXPIRED, not delivered"
+        click.echo(f"  alert {row['id']} {row['status']} after {row['attempts']} round(s), {state}: "
+                   f"{' '.join((row['last_error'] or '').split())[:160]}")
     c = info["counts"]
     click.echo(f"Stored:    {c['items']} items, {c['matches']} matches, {c['stories']} stories")
     if errors:
-        click.echo("Job errors: " + ", ".join(f"{k.split('.', 1)[1]} {k.split('.')[0].replace('job_', '')} x{v}" for k, v in errors.items()))
+        click.echo("Job errors: " + ", ".join(f"{k.split('.', 1)[1]} {k.split('.')[0].replace('job_', '')} x{v}"
+                                              for k, v in sorted(errors.items())))
     for row in failing:
         click.echo(f"  failing feed {row['id']} {row['feed']}: {row['error_count']} errors, last: {row['last_error']}, next try {row['next_check_at']}")
     click.echo(f"Database:  {info['database']}")
