@@ -110,10 +110,13 @@ def parse_feed(
         raise ParseError("not parsed: document nested too deeply") from None
 
     version = result.get("version") or ""
-    if not version:
-        raise ParseError(_not_a_feed(result, response_headers))
-
     warnings = []
+    if not version:
+        # feedparser names no version for a few old formats (CDF) that it still reads;
+        # entries prove a feed. Without them the body is not a feed, never an empty one.
+        if not result.get("entries") or "html" in response_headers.get("content-type", ""):
+            raise ParseError(_not_a_feed(result, response_headers))
+        warnings.append("feed format not recognised, entries taken as found")
     if result.get("bozo"):
         exc = result.get("bozo_exception")
         prefix = "" if isinstance(exc, _SURVIVABLE) else "ill-formed feed, parsed leniently: "

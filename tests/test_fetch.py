@@ -46,6 +46,7 @@ class Server:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out in two writes
 
             def do_GET(self) -> None:  # noqa: N802
                 path = self.path.split("?", 1)[0]
