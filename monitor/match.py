@@ -35,6 +35,12 @@ TITLE, BODY = "title", "body"
 class _Entry:
     concept: Concept
     form: Form
+    single: bool  # a one-word form: no need to look at the following words
+
+
+# News vocabulary is Zipfian: a bounded memo of word -> candidate forms answers most
+# words without touching the prefix tables. Cleared when full, which is rare and cheap.
+_MEMO_LIMIT = 200_000
 
 
 @dataclass
@@ -43,6 +49,25 @@ class _Index:
 
     exact: dict[str, list[_Entry]] = field(default_factory=lambda: defaultdict(list))
     prefixes: dict[int, dict[str, list[_Entry]]] = field(default_factory=dict)
+    _memo: dict[str, tuple[_Entry, ...]] = field(default_factory=dict, repr=False)
+
+    def candidates(self, token: str) -> tuple[_Entry, ...]:
+        """Forms whose first word one of this token's readings can be."""
+        found = self._memo.get(token)
+        if found is None:
+            entries: dict[int, _Entry] = {}
+            for reading in token_variants(token):
+                for entry in self.exact.get(reading, ()):
+                    entries.setdefault(id(entry), entry)
+                for length, table in self.prefixes.items():
+                    if len(reading) >= length:
+                        for entry in table.get(reading[:length], ()):
+                            entries.setdefault(id(entry), entry)
+            found = tuple(entries.values())
+            if len(self._memo) >= _MEMO_LIMIT:
+                self._memo.clear()
+            self._memo[token] = found
+        return found
 
 
 @dataclass
@@ -53,6 +78,7 @@ class Topic:
     seed_vectors: dict[str, dict[str, float]]  # seed name -> concept vector
     lexicon: Lexicon
     _index: _Index = field(repr=False, default_factory=_Index)
+    _seed_norms: dict[str, float] = field(repr=False, default_factory=dict)
 
     @property
     def rules(self) -> tuple[Rule, ...]:
@@ -78,6 +104,7 @@ def build_topic(
         title, _, body = text.strip().partition("\n")
         vector, _ = _find(topic, title, body)
         topic.seed_vectors[seed_name] = vector
+        topic._seed_norms[seed_name] = _norm(vector)
     return topic
 
 
@@ -94,7 +121,7 @@ def _compile(lexicon: Lexicon) -> _Index:
     index = _Index()
     for concept in lexicon.concepts.values():
         for form in concept.forms:
-            entry = _Entry(concept, form)
+            entry = _Entry(concept, form, len(form.tokens) == 1)
             first = form.tokens[0]
             if form.prefix[0]:
                 index.prefixes.setdefault(len(first), {}).setdefault(first, []).append(entry)
@@ -104,17 +131,13 @@ def _compile(lexicon: Lexicon) -> _Index:
     return index
 
 
-def _words(text: str) -> list[tuple[str, ...]]:
-    return [token_variants(t) for t in tokens(normalize(text))]
-
-
-def _rest_matches(form: Form, words: list[tuple[str, ...]], start: int) -> bool:
-    if start + len(form.tokens) > len(words):
+def _rest_matches(form: Form, toks: list[str], start: int) -> bool:
+    if start + len(form.tokens) > len(toks):
         return False
     for k in range(1, len(form.tokens)):
-        want, is_prefix = form.tokens[k], form.prefix[k]
-        readings = words[start + k]
-        if is_prefix:
+        want = form.tokens[k]
+        readings = token_variants(toks[start + k])
+        if form.prefix[k]:
             if not any(r.startswith(want) for r in readings):
                 return False
         elif want not in readings:
@@ -122,25 +145,22 @@ def _rest_matches(form: Form, words: list[tuple[str, ...]], start: int) -> bool:
     return True
 
 
-def _scan(index: _Index, words: list[tuple[str, ...]]):
-    """Yield (entry, position) for every form occurrence."""
-    prefix_tables = list(index.prefixes.items())
-    for i, readings in enumerate(words):
-        for reading in readings:
-            for entry in index.exact.get(reading, ()):
-                if len(entry.form.tokens) == 1 or _rest_matches(entry.form, words, i):
-                    yield entry, i
-            for length, table in prefix_tables:
-                if len(reading) >= length:
-                    for entry in table.get(reading[:length], ()):
-                        if len(entry.form.tokens) == 1 or _rest_matches(entry.form, words, i):
-                            yield entry, i
+def _scan(index: _Index, toks: list[str]):
+    """Yield (entry, position) for every form occurrence in a list of normalized tokens."""
+    memo = index._memo
+    for i, token in enumerate(toks):
+        found = memo.get(token)
+        if found is None:
+            found = index.candidates(token)
+        for entry in found:
+            if entry.single or _rest_matches(entry.form, toks, i):
+                yield entry, i
 
 
-def covered_positions(topic: Topic, words: list[tuple[str, ...]]) -> set[int]:
-    """Indexes of the words (token readings, as from textnorm) that some form covers."""
+def covered_positions(topic: Topic, toks: list[str]) -> set[int]:
+    """Indexes of the normalized tokens (textnorm.tokens) that some form covers."""
     covered: set[int] = set()
-    for entry, pos in _scan(topic._index, words):
+    for entry, pos in _scan(topic._index, toks):
         covered.update(range(pos, pos + len(entry.form.tokens)))
     return covered
 
@@ -152,7 +172,7 @@ def _find(topic: Topic, title: str, text: str) -> tuple[dict[str, float], list[C
     for where, part, place_factor in ((TITLE, title, factor), (BODY, text, 1.0)):
         if not part:
             continue
-        for entry, _pos in _scan(topic._index, _words(part)):
+        for entry, _pos in _scan(topic._index, tokens(normalize(part))):
             strength = abs(entry.concept.weight) * entry.form.weight * place_factor
             current = best.get(entry.concept.id)
             if current is None or strength > abs(current.weight):
@@ -171,13 +191,23 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return dot / (math.sqrt(sum(w * w for w in a.values())) * math.sqrt(sum(w * w for w in b.values())))
 
 
+def _norm(vector: dict[str, float]) -> float:
+    return math.sqrt(sum(w * w for w in vector.values()))
+
+
 def seed_similarity(topic: Topic, vector: dict[str, float]) -> tuple[float, str | None]:
     """Best cosine similarity to a seed article, and that seed's name."""
     best, best_name = 0.0, None
+    norm = _norm(vector)
+    if not norm:
+        return best, best_name
     for name, seed_vector in topic.seed_vectors.items():
-        sim = cosine(vector, seed_vector)
-        if sim > best:
-            best, best_name = sim, name
+        dot = sum(w * seed_vector[c] for c, w in vector.items() if c in seed_vector)
+        if dot:
+            seed_norm = topic._seed_norms.get(name) or _norm(seed_vector)
+            sim = dot / (norm * seed_norm)
+            if sim > best:
+                best, best_name = sim, name
     return best, best_name
 
 

@@ -19,7 +19,7 @@ from typing import Iterable
 
 from monitor.match import Topic, covered_positions, explain, match_item
 from monitor.models import MatchResult
-from monitor.textnorm import normalize, token_variants, tokens
+from monitor.textnorm import normalize, tokens
 
 # Labels that count as "should alert"; "borderline" rows are left out of the figures.
 POSITIVE = {"relevant"}
@@ -189,7 +189,7 @@ def suggest_terms(
     text_list = list(texts)
     for text in text_list:
         toks = tokens(normalize(text))
-        covered = covered_positions(topic, [token_variants(t) for t in toks])
+        covered = covered_positions(topic, toks)
         seen: set[str] = set()
         for n in range(1, max_words + 1):
             for i in range(len(toks) - n + 1):

@@ -220,3 +220,10 @@ def test_turkish_letters_fold_to_ascii():
 def test_canonical_designations_is_idempotent():
     once = canonical_designations(fold("S-400 и Ф-35"))
     assert tokens(canonical_designations(once)) == tokens(once) == ["s400", "и", "f35"]
+
+
+def test_ascii_fast_path_agrees_with_the_general_path():
+    # Pure ASCII takes a shortcut; adding one non-ASCII character takes the full path.
+    assert fold("Turkey's\tS-400`s\x07") == "turkey's s-400's"
+    assert fold("Turkey's\tS-400`s\x07 é") == "turkey's s-400's e"
+    assert normalize("Turkey`s S-400") == normalize("Turkey’s S‑400")

@@ -1,0 +1,93 @@
+"""Per-item cost of topic matching against feedparser's parse time for the same items.
+
+Builds one RSS 2.0 document holding every dev-set item (title, summary), then times:
+  - feedparser.parse(bytes) of the whole document, divided by the item count;
+  - normalisation + matching of each item (monitor.match.match_item, which normalizes);
+  - the regular-expression baseline (S-400/F-35 in Latin script), for scale.
+Each is repeated and the best run reported, the usual way to keep noise out.
+
+    python bench/bench_match.py [DEV_JSONL] [--repeat N]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import feedparser
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from monitor.match import load_topic, match_item  # noqa: E402
+
+DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+BASELINE = re.compile(r"\b[SF]\s?-?\s?(?:400|35)\b", re.IGNORECASE)
+
+
+def rss_document(rows: list[dict]) -> bytes:
+    parts = ['<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>dev</title>'
+             "<link>http://feeds.test/</link><description>dev set</description>"]
+    for row in rows:
+        parts.append(
+            f"<item><title>{escape(row.get('title') or '')}</title>"
+            f"<link>{escape(row.get('url') or 'http://feeds.test/' + row['id'])}</link>"
+            f"<guid>{escape(row['id'])}</guid>"
+            f"<description>{escape(row.get('summary') or '')}</description></item>"
+        )
+    parts.append("</channel></rss>")
+    return "".join(parts).encode("utf-8")
+
+
+def best_of(repeat: int, func) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dev", nargs="?", default=str(DEV))
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    dev = Path(args.dev)
+    if not dev.is_file():
+        print(f"skipped: {dev} is absent")
+        return 0
+    rows = [json.loads(line) for line in dev.read_text(encoding="utf-8").splitlines() if line.strip()]
+    document = rss_document(rows)
+
+    start = time.perf_counter()
+    topic = load_topic("s400-f35", ROOT / "config" / "topics" / "s400-f35.toml", sorted((ROOT / "seeds").glob("*.txt")))
+    load_time = time.perf_counter() - start
+
+    parsed = feedparser.parse(document)
+    entries = [(e.get("title", ""), e.get("summary", "")) for e in parsed.entries]
+    assert len(entries) == len(rows), (len(entries), len(rows))
+    langs = [r["lang"] for r in rows]
+
+    parse_total = best_of(args.repeat, lambda: feedparser.parse(document))
+    match_total = best_of(args.repeat, lambda: [match_item(topic, t, s, lang) for (t, s), lang in zip(entries, langs)])
+    regex_total = best_of(args.repeat, lambda: [BASELINE.search(f"{t} {s}") for t, s in entries])
+
+    n = len(entries)
+    chars = sum(len(t) + len(s) for t, s in entries) / n
+    print(f"items: {n} dev-set items, {chars:.0f} characters each on average; RSS document {len(document) / 1024:.0f} KiB")
+    print(f"topic load (lexicon compile + {len(topic.seed_vectors)} seeds): {load_time * 1000:.1f} ms, once")
+    print(f"{'step':<40}{'per item':>12}")
+    print(f"{'feedparser.parse(bytes)':<40}{parse_total / n * 1e6:>9.0f} µs")
+    print(f"{'normalize + match_item':<40}{match_total / n * 1e6:>9.0f} µs")
+    print(f"{'baseline regex (Latin S-400/F-35)':<40}{regex_total / n * 1e6:>9.1f} µs")
+    print(f"matching costs {match_total / parse_total:.2f}x feedparser's parse time per item")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
