@@ -151,7 +151,9 @@ def _entity_keys(title: str, text: str) -> list[str]:
     for word in _entity_words(source):
         mark = "~" if word.startswith("~") else ""
         key = skeleton(word.lstrip("~"))
-        if len(key) >= 3:
+        # Arabic guesses of three consonants are mostly ordinary words (جنوبية and Sinop
+        # share "snb"); foreign names written in Arabic are longer.
+        if len(key) >= (4 if mark else 3):
             keys.append(mark + key)
     return keys
 
@@ -560,21 +562,22 @@ DUPLICATE_SIMILARITY = 0.4  # estimated shingle Jaccard; light rewrites of wire 
 class Tuning:
     """The weights of the evidence; one place, so that the bench can show their effect."""
 
-    join_score: float = 0.4
-    undated_join_score: float = 0.7  # an undated item's time says nothing: facts must say more
+    join_score: float = 0.5
+    undated_join_score: float = 0.65  # an undated item's time says nothing: facts must say more
     name: float = 0.8  # a shared name of four or more consonants
-    short_name: float = 0.5  # three consonants may be chance
-    arabic_guess: float = 1.0  # factor for names guessed in Arabic script
+    short_name: float = 0.8  # three consonants may be chance
+    arabic_guess: float = 0.5  # factor for names guessed in Arabic script
     number: float = 0.8
-    date: float = 0.4
-    idf_power: float = 2.0
+    date: float = 0.6
+    idf_power: float = 1.0
     few_stories_weight: float = 0.2  # fact weight while fewer than 3 stories are open
     close_days: float = 2.0
-    close_bonus: float = 0.3  # both dated within close_days
-    window_bonus: float = 0.1  # both dated within the window
-    kind_bonus: float = 0.2
-    kind_penalty: float = 0.25
-    frame_floor: float = 0.7  # score factor for an unrelated concept frame
+    close_bonus: float = 0.45  # both dated within close_days
+    window_bonus: float = 0.2  # both dated within the window
+    kind_bonus: float = 0.1
+    kind_penalty: float = 0.4
+    frame_floor: float = 0.5  # score factor for an unrelated concept frame
+    undated_min_fact: float = 0.4  # undated: the strongest shared fact must weigh this much
 
 
 TUNING = Tuning()
@@ -587,6 +590,8 @@ class _Evidence:
     kinds_agree: bool | None
     frame: float
     facts: float
+    best_fact: float  # the strongest single shared fact
+    wording: float  # shared wording, same language only
 
 
 class _Specificity:
@@ -629,10 +634,10 @@ def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> 
                       key=lambda e: len(spec.entity_hits[e]))
     numbers = [n for n in features.numbers if n in story.numbers]
     dates = [d for d in features.dates if d in story.dates]
-    facts = (sum(_name_strength(e) * spec.weight(spec.entity_df[e]) for e in entities)
-             + sum(TUNING.number * spec.weight(spec.number_df[n]) for n in numbers)
-             + sum(TUNING.date * spec.weight(spec.date_df[d]) for d in dates))
-    facts = min(1.0, facts)
+    each = ([_name_strength(e) * spec.weight(spec.entity_df[e]) for e in entities]
+            + [TUNING.number * spec.weight(spec.number_df[n]) for n in numbers]
+            + [TUNING.date * spec.weight(spec.date_df[d]) for d in dates])
+    facts = min(1.0, sum(each))
     story_terms = story.terms.get(features.lang, {})
     lexical = 0.0
     if story_terms and features.terms:
@@ -656,9 +661,9 @@ def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> 
     # are more likely coincidences (a "5 billion" deal, a Putin visit).
     floor = TUNING.frame_floor
     gate = floor + (1 - floor) * min(1.0, max(0.0, (frame - 0.3) / 0.5))
+    wording = min(1.0, 2 * lexical)
     if story_terms:
         # Same language: shared wording and shared facts back each other up.
-        wording = min(1.0, 2 * lexical)
         content = 0.7 * max(facts, wording) + 0.3 * min(facts, wording)
     else:
         content = facts  # across languages only the facts can be compared
@@ -670,7 +675,8 @@ def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> 
     score *= gate
     shared = ([f"name {e.lstrip('~')}" for e in entities[:4]] + [f"number {n}" for n in numbers[:2]]
               + [f"date {d}" for d in dates[:2]])
-    return _Evidence(round(score, 4), shared, kinds_agree, frame, facts)
+    return _Evidence(round(score, 4), shared, kinds_agree, frame, facts, max(each, default=0.0),
+                     wording)
 
 
 def _in_window(features: StoryFeatures, story: StoryState, window: timedelta) -> bool:
@@ -707,7 +713,9 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
                              f"Near-copy ({sim:.0%} of word sequences shared) of an item of "
                              f"story {story.id} in {features.lang}.")
     # 2. The same event, told in other words or another language.
-    spec = _Specificity(features, live)
+    # Specificity over every candidate, in the window or not: how common a name is on the
+    # topic does not depend on when the item appeared.
+    spec = _Specificity(features, candidates)
     scored = sorted(((_compare(features, s, spec), s) for s in live),
                     key=lambda pair: (-pair[0].score, pair[1].id))
     if not scored:
@@ -715,6 +723,10 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
     evidence, story = scored[0]
     undated = features.event_time is None or story.event_first is None
     threshold = TUNING.undated_join_score if undated else TUNING.join_score
+    if undated and evidence.best_fact < TUNING.undated_min_fact and evidence.wording < 0.5:
+        # Without time to go by, many weak hints (Ankara, Turkey, the US) are not enough:
+        # it takes one telling fact (Sinop, Grisham) or much shared wording.
+        threshold = max(threshold, evidence.score + 0.01)
     why = ", ".join(evidence.shared) or "topic concepts only"
     if (evidence.score >= threshold and features.ordinals and story.ordinals
             and not set(features.ordinals) & set(story.ordinals)):
