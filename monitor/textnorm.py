@@ -14,6 +14,7 @@ The matcher compares lexicon forms and news text only after both went through th
 - Persian: ی→ي, ک→ك, ۀ→ه;
 - Turkish: dotted/dotless i folded to "i", apostrophe suffixes dropped (S-400'ler,
   Türkiye'nin); ş ğ ç ö ü lose their marks, so ASCII-only Turkish sites match too;
+  French/Italian elided articles dropped instead (l'Inde, d'Ankara, dell'India);
 - Cyrillic: ё→е; case endings removed by `russian_stem()` (a light suffix stripper that
   the lexicon forms go through as well, so "санкции/санкций/санкциями" meet).
 """
@@ -81,7 +82,20 @@ _PREFIX_BEFORE = re.compile(
     r")$"
 )
 _PREFIX_REACH = 12  # characters before the number where a prefix may start
-_APOSTROPHE_SUFFIX = re.compile(r"(?<=\w)'\w*")
+# Text around an apostrophe: Turkish and English put a suffix after it (S-400'ler,
+# Türkiye'nin, Turkey's) and lose it; French and Italian put an elided article before it
+# (l'Inde, d'Ankara, dell'India) and keep the word after it.
+_APOSTROPHE = re.compile(r"(\w+)'(\w*)")
+_ELIDED = frozenset(
+    "l d j m n s t c qu lorsqu puisqu jusqu presqu quelqu un dell all nell sull dall coll quest".split()
+)
+
+
+def _apostrophe(m: re.Match) -> str:
+    before, after = m.group(1), m.group(2)
+    if before in _ELIDED:
+        return after
+    return before
 _TOKEN = re.compile(r"\w+")
 _ARABIC_LETTER = re.compile(r"[\u0600-\u06FF]")
 
@@ -152,7 +166,7 @@ def normalize(text: str) -> str:
     text = fold(text)
     # Suffixes first: "S-400'ler" -> "S-400", and "company's 400" never reads as "s 400".
     if "'" in text:
-        text = _APOSTROPHE_SUFFIX.sub("", text)
+        text = _APOSTROPHE.sub(_apostrophe, text)
     return canonical_designations(text)
 
 

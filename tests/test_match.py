@@ -87,6 +87,17 @@ def test_on_topic_excerpts_match_with_their_concepts(topic, lang, title, text, c
     assert result.matched, explain(result)
 
 
+def test_giving_the_system_up_is_an_event(topic):
+    # Seed 000's story told without the designation, in Russian (written for this test).
+    result = match(topic, "Анкара заявила о готовности вернуть российские зенитные комплексы")
+    assert result.matched and "abandonment" in result.concepts, explain(result)
+
+
+def test_french_elision_does_not_hide_the_country(topic):
+    result = match(topic, "L'Inde déploie ses premiers S-400 face au Pakistan")
+    assert {"s400", "india"} <= set(result.concepts) and result.matched
+
+
 def test_seed_004_description_without_designation(topic):
     # Seed 004: "the second batch of the Russian missile system" - no S-400 in the sentence.
     result = match(topic, "وقال شوغايف إن اللقاءات تتواصل مع تركيا بشأن تسليمها الدفعة الثانية من المنظومة "
@@ -130,6 +141,10 @@ OFF_TOPIC = [
     # Battlefield: Russian air defence and a Turkish-made drone is not the arms-trade topic.
     ("ru", "", "Российские средства ПВО сбили турецкий беспилотник Bayraktar над Черным морем, сообщило "
                "Минобороны России."),
+    # Other Russian air defences for an S-400 buyer (written for this test).
+    ("en", "India buys Russian Igla-S air defence missiles in emergency purchase", ""),
+    # A routine F-35 delivery elsewhere (written for this test).
+    ("en", "Japan receives more F-35A fighters at Misawa base", ""),
     # S-300 to Iran (dev ar-saudinewsnet-alriyadh-2015-08-07-1010).
     ("ar", "", "وتناولت المحادثات القضايا الإقليمية والثنائية وتسليم إيران صواريخ أرض جو من طراز اس-300 "
                "وأسلحة أخرى من روسيا."),

@@ -203,6 +203,14 @@ def test_turkish_apostrophe_suffixes(written):
     assert words(written) == ["s400"]
 
 
+@pytest.mark.parametrize("written, expected", [
+    ("l'Inde", ["inde"]), ("d'Ankara", ["ankara"]), ("qu'Ankara", ["ankara"]), ("dell'India", ["india"]),
+    ("AB'nin", ["ab"]), ("Turkey's", ["turkey"]),
+])
+def test_french_and_italian_elision_keeps_the_word_after_the_apostrophe(written, expected):
+    assert words(written) == expected
+
+
 def test_turkish_suffix_on_names():
     # Real excerpt (dev set, tr-havahaber-sinop).
     assert words("Türkiye’nin Rusya’dan satın aldığı S-400") == ["turkiye", "rusya", "satin", "aldigi", "s400"]
