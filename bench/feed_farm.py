@@ -127,6 +127,8 @@ _ON_TOPIC = {
 }
 
 _LANGUAGES = sorted(_TEXT)
+_PLACES = ["Ankara", "Moscow", "Tehran", "Paris", "Cairo", "Berlin", "Madrid", "Istanbul", "Riyadh", "Lyon",
+           "Kazan", "Izmir", "Tabriz", "Seville", "Hamburg", "Alexandria", "Marseille", "Novosibirsk"]
 
 
 def _feed_language(feed: int) -> str:
@@ -147,6 +149,8 @@ def item_xml(feed: int, number: int, epoch: datetime, host: str) -> str:
         body = rng.sample(sentences, min(3, len(sentences)))
     published = epoch - timedelta(minutes=37 * (10_000 - number) + feed % 37)
     link = f"http://{host}/news/{feed}/{number}.html"
+    # One sentence of its own, so that items are not near-copies of each other.
+    body.append(f"{_PLACES[rng.randrange(len(_PLACES))]}, {published:%d.%m.%Y}: ref {feed}-{number}-{rng.randrange(10**6)}.")
     html = "".join(f"<p>{escape(sentence)}</p>" for sentence in body)
     return (
         "<item>"
