@@ -196,7 +196,7 @@ class Daemon:
             kind = "job_errors"
         elif event.code == EVENT_JOB_MAX_INSTANCES:
             # The previous run is still going; it (or the next) takes up all that is due.
-            log.info("job %s still running at its next tick; that tick is folded into it", event.job_id)
+            log.debug("job %s still running at its next tick; that tick is folded into it", event.job_id)
             kind = "job_busy"
         else:
             log.warning("job %s missed its run time", event.job_id)

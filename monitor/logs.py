@@ -36,6 +36,14 @@ def setup_logging(level: str = "INFO") -> None:
     root.addHandler(handler)
     root.setLevel(level)
     # Third-party chatter at INFO would drown the feed lines.
-    for noisy in ("httpx", "httpcore", "apscheduler.executors", "apscheduler.scheduler"):
+    for noisy in ("httpx", "httpcore", "apscheduler.executors"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    logging.getLogger("apprise").setLevel(logging.ERROR)
+    # Its WARNING for a tick skipped because the job still runs comes every tick of a
+    # long run; the daemon counts those itself (job_busy in `monitor status`).
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
+    # Apprise's warnings are how a send learns why it failed (its per-service result
+    # collects them only at WARNING and above); monitor.alert logs them, masked, in one
+    # line per failed target, so they do not go to the handler a second time.
+    apprise_log = logging.getLogger("apprise")
+    apprise_log.setLevel(logging.WARNING)
+    apprise_log.propagate = False

@@ -86,7 +86,8 @@ class WebhookReceiver:
     """Collects JSON posts (Apprise json://). `fail_next` makes it answer 503 N times.
 
     `fail_status` and `fail_headers` change that answer (429 with a Retry-After, say);
-    `delay` holds every answer back that many seconds (a slow service).
+    `delay` holds every answer back that many seconds (a slow service); `down` drops
+    every connection unanswered (a service that is away). `started` counts posts begun.
     """
 
     def __init__(self):
@@ -95,6 +96,8 @@ class WebhookReceiver:
         self.fail_status = 503
         self.fail_headers: dict[str, str] = {}
         self.delay = 0.0
+        self.down = False
+        self.started = 0
         self.attempts = 0
         self._lock = threading.Lock()
         owner = self
@@ -106,6 +109,11 @@ class WebhookReceiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 data = self.rfile.read(length)
+                with owner._lock:
+                    owner.started += 1
+                if owner.down:
+                    self.close_connection = True
+                    return
                 if owner.delay:
                     time.sleep(owner.delay)
                 with owner._lock:

@@ -55,7 +55,7 @@ def rss(items: list[dict], title: str = "Test feed") -> bytes:
 def write_config(directory: Path, feed_urls: list[str], alert_urls: list[str], alerts_extra: str = "",
                  monitor_extra: str = "") -> Path:
     lines = ["[monitor]", 'database = "monitor.db"', "allow_private_networks = true", 'backfill = "3650d"',
-             'poll_interval = "1s"', 'log_level = "info"', monitor_extra, ""]
+             'poll_interval = "10s"', 'log_level = "info"', monitor_extra, ""]
     for url in feed_urls:
         lines += ["[[feed]]", f'url = "{url}"', ""]
     lines += ["[[topic]]", 'name = "s400-f35"', f'seeds = ["{SEEDS}/*.txt"]', f'lexicon = "{LEXICON}"', ""]
