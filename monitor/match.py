@@ -13,6 +13,11 @@ How an item is scored (the lexicon file explains the same to analysts):
      seed_weight x the best similarity is added;
   4. the item matches when one lexicon rule holds and the score reaches the threshold.
 
+`MatchResult.concepts` is the concept vector: concept id -> strength (|weight| x form
+weight x title factor), look-alikes included with a positive strength, so that items can
+be compared across languages by cosine similarity (story grouping does). Concept ids come
+from the lexicon and are stable.
+
 Speed: the lexicon is compiled once into dictionaries keyed by word (and by word
 prefix for forms ending in "*"), so matching is a dictionary look-up per word and
 reading, with no regular expression built per item.
@@ -72,6 +77,10 @@ class _Index:
 
 @dataclass
 class Topic:
+    """A compiled topic: the lexicon's concepts and rules, and the seed articles' concept
+    vectors. Build it once (load_topic/build_topic) and share it; matching only reads it,
+    apart from the per-word memo, a cache that is safe to share between threads."""
+
     name: str
     threshold: float
     concepts: dict[str, Concept]
