@@ -41,6 +41,7 @@ class _Entry:
     concept: Concept
     form: Form
     single: bool  # a one-word form: no need to look at the following words
+    strength: float  # |concept weight| x form weight, before the title factor
 
 
 # News vocabulary is Zipfian: a bounded memo of word -> candidate forms answers most
@@ -130,7 +131,7 @@ def _compile(lexicon: Lexicon) -> _Index:
     index = _Index()
     for concept in lexicon.concepts.values():
         for form in concept.forms:
-            entry = _Entry(concept, form, len(form.tokens) == 1)
+            entry = _Entry(concept, form, len(form.tokens) == 1, abs(concept.weight) * form.weight)
             first = form.tokens[0]
             if form.prefix[0]:
                 index.prefixes.setdefault(len(first), {}).setdefault(first, []).append(entry)
@@ -176,19 +177,32 @@ def covered_positions(topic: Topic, toks: list[str]) -> set[int]:
 
 def _find(topic: Topic, title: str, text: str) -> tuple[dict[str, float], list[ConceptHit]]:
     """Concept vector (non-negative strength per concept) and the best hit of each."""
-    best: dict[str, ConceptHit] = {}
-    factor = topic.lexicon.title_factor
-    for where, part, place_factor in ((TITLE, title, factor), (BODY, text, 1.0)):
+    # concept id -> (strength, entry, where): the strongest occurrence of each concept.
+    best: dict[str, tuple[float, _Entry, str]] = {}
+    index = topic._index
+    memo, candidates = index._memo, index.candidates
+    for where, part, factor in ((TITLE, title, topic.lexicon.title_factor), (BODY, text, 1.0)):
         if not part:
             continue
-        for entry, _pos in _scan(topic._index, tokens(normalize(part))):
-            strength = abs(entry.concept.weight) * entry.form.weight * place_factor
-            current = best.get(entry.concept.id)
-            if current is None or strength > abs(current.weight):
-                weight = strength if entry.concept.weight >= 0 else -strength
-                best[entry.concept.id] = ConceptHit(entry.concept.id, entry.form.text, where, round(weight, 3))
-    vector = {cid: abs(hit.weight) for cid, hit in best.items()}
-    hits = sorted(best.values(), key=lambda h: (-abs(h.weight), h.concept))
+        toks = tokens(normalize(part))
+        # The scan of _scan, inlined: this loop runs for every word of every item.
+        for i, token in enumerate(toks):
+            found = memo.get(token)
+            if found is None:
+                found = candidates(token)
+            for entry in found:
+                if not entry.single and not _rest_matches(entry.form, toks, i):
+                    continue
+                strength = entry.strength * factor
+                current = best.get(entry.concept.id)
+                if current is None or strength > current[0]:
+                    best[entry.concept.id] = (strength, entry, where)
+    hits = [
+        ConceptHit(cid, entry.form.text, where, round(strength if entry.concept.weight >= 0 else -strength, 3))
+        for cid, (strength, entry, where) in best.items()
+    ]
+    hits.sort(key=lambda h: (-abs(h.weight), h.concept))
+    vector = {h.concept: abs(h.weight) for h in hits}
     return vector, hits
 
 

@@ -71,7 +71,9 @@ _DESIGNATION_PREFIX = {
 }
 # Found number first (a cheap scan), then the prefix just before it is checked, which is
 # far faster than trying a prefix alternation at every position of every text.
-_NUMBER = re.compile(r"(?<![\d.,])[1-9]\d{1,2}(?P<tail>[a-zа-я]{0,2})(?!\w)")
+# (Starting the pattern with the digit class lets the engine skip ahead quickly; the
+# character before the number is checked in code.)
+_NUMBER = re.compile(r"[1-9]\d{1,2}(?P<tail>[a-zа-я]{0,2})(?!\w)")
 _PREFIX_BEFORE = re.compile(
     r"(?<![\w'])"
     r"(?:"
@@ -85,7 +87,7 @@ _PREFIX_REACH = 12  # characters before the number where a prefix may start
 # Text around an apostrophe: Turkish and English put a suffix after it (S-400'ler,
 # Türkiye'nin, Turkey's) and lose it; French and Italian put an elided article before it
 # (l'Inde, d'Ankara, dell'India) and keep the word after it.
-_APOSTROPHE = re.compile(r"(\w+)'(\w*)")
+_APOSTROPHE = re.compile(r"\b(\w+)'(\w*)")
 _ELIDED = frozenset(
     "l d j m n s t c qu lorsqu puisqu jusqu presqu quelqu un dell all nell sull dall coll quest".split()
 )
@@ -147,6 +149,8 @@ def canonical_designations(text: str) -> str:
     last = 0
     for number in _NUMBER.finditer(text):
         start = number.start()
+        if start and text[start - 1] in "0123456789.,":
+            continue  # part of a longer number: 1,400 or 2.35
         prefix = _PREFIX_BEFORE.search(text, max(last, start - _PREFIX_REACH), start)
         if prefix is None:
             continue
