@@ -87,6 +87,22 @@ def test_on_topic_excerpts_match_with_their_concepts(topic, lang, title, text, c
     assert result.matched, explain(result)
 
 
+def test_f35_described_without_its_name(topic):
+    # Dev en-mirrorspectator-trump-erdogan-ap: "advanced fighter jets" for Ankara.
+    result = match(topic, "President Donald Trump held talks with Turkish President Recep Tayyip Erdogan at the "
+                          "White House on Thursday, September 25, and signaled that the United States might soon "
+                          "lift its hold on sales of advanced fighter jets to Ankara.")
+    assert result.matched and any("described-programme" in r for r in result.reasons), explain(result)
+
+
+def test_named_f16_deal_is_not_the_f35_described(topic):
+    # Dev en-mem-f16-turkey-approved (borderline there): a named F-16 sale, no F-35 or S-400.
+    result = match(topic, "The United States has approved the sale of F-16 fighter jets to Turkiye after the "
+                          "Turkish Parliament, this week, ratified Sweden's NATO membership, Al-Jazeera reports.")
+    assert not result.matched, explain(result)
+    assert result.concepts["other_fighters"] > 0
+
+
 def test_giving_the_system_up_is_an_event(topic):
     # Seed 000's story told without the designation, in Russian (written for this test).
     result = match(topic, "Анкара заявила о готовности вернуть российские зенитные комплексы")
