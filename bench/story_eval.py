@@ -74,6 +74,23 @@ def matcher_concepts(topic: str) -> Callable[[Mapping[str, Any]], dict[str, floa
     return concepts
 
 
+def scaled(rows: list[dict], copies: int) -> list[dict]:
+    """The relevant rows repeated `copies` times, each copy 60 days later: many stories on
+    one topic, to time the candidate index (story quality is not scored on these)."""
+    from datetime import timedelta  # noqa: PLC0415
+    from monitor.story_eval import parse_published  # noqa: PLC0415
+    relevant = [r for r in rows if r.get("label") == "relevant"]
+    out = []
+    for k in range(copies):
+        for r in relevant:
+            copy = dict(r, id=f"{r['id']}#{k}", story=f"{r['story']}#{k}",
+                        story_group=f"{r['story_group']}#{k}")
+            published = parse_published(r.get("published"))
+            copy["published"] = (published + timedelta(days=60 * k)).isoformat() if published else None
+            out.append(copy)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", type=Path)
@@ -81,6 +98,8 @@ def main() -> int:
     parser.add_argument("--stand-in", action="store_true", help="ignore monitor.match")
     parser.add_argument("--topic", default="s400-f35")
     parser.add_argument("--window-days", type=float, default=7.0)
+    parser.add_argument("--scale", type=int, default=0, metavar="K",
+                        help="also time K shifted copies of the relevant items")
     args = parser.parse_args()
     from datetime import timedelta  # noqa: PLC0415
     rows = [json.loads(line) for line in args.path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -92,6 +111,14 @@ def main() -> int:
     elapsed = time.perf_counter() - started
     print(f"concepts from {source}; window {args.window_days:g} days; {elapsed:.2f}s")
     print(format_report(report, verbose=not args.quiet))
+    if args.scale:
+        many = scaled(rows, args.scale)
+        big = evaluate_stories(many, concepts or stand_in_concepts,
+                               window=timedelta(days=args.window_days))
+        elapsed = big.replay_seconds
+        print(f"scale: {big.items} items formed {big.stories} stories in {elapsed:.1f}s "
+              f"({1000 * elapsed / big.items:.1f} ms per item: concepts, features, candidates, "
+              f"assignment)")
     return 0
 
 

@@ -22,11 +22,12 @@ evidence.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping
 
@@ -42,8 +43,12 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 _DESIGNATION = re.compile(r"(?<![^\W\d_])([^\W\d_]{1,4})[\s\-‑–]?(\d{2,3})(?!\d)", re.UNICODE)
 
 
-def _strip_marks(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
+@functools.lru_cache(maxsize=4096)
+def _strip_marks(char: str) -> str:
+    # NFKD would split Arabic/Cyrillic letters we keep (й, ё); only Latin/Greek lose marks.
+    if ord(char) < 0x80 or ord(char) >= 0x400:
+        return char
+    decomposed = unicodedata.normalize("NFKD", char)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
@@ -52,8 +57,9 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_DIGITS)
     text = _ARABIC_DIACRITICS.sub("", text).translate(_ARABIC_FOLD)
     text = text.replace("ı", "i").replace("İ", "I")
-    # NFKD would split Arabic/Cyrillic letters we keep (й, ё); only Latin/Greek lose marks.
-    return "".join(_strip_marks(c) if ord(c) < 0x400 else c for c in text).casefold()
+    if not text.isascii():
+        text = "".join(map(_strip_marks, text))
+    return text.casefold()
 
 
 def _words(text: str) -> list[str]:
@@ -514,7 +520,7 @@ def add_item(state: StoryState, features: StoryFeatures, seen_at: datetime,
              outlet: str) -> StoryState:
     """A new state with the item folded in (the given state is left unchanged)."""
     seen_at = _utc(seen_at)
-    new = StoryState.from_json(state.to_json())
+    new = _copy(state)
     new.item_count += 1
     new.first_seen = min(new.first_seen, seen_at)
     new.last_seen = max(new.last_seen, seen_at)
@@ -604,8 +610,12 @@ class _Specificity:
 
     def __init__(self, features: StoryFeatures, stories: list[StoryState]) -> None:
         self.total = len(stories)
+        # Matching names share their first three letters: bucket them so that each name
+        # is compared with a handful of keys, not with every key of every story.
+        buckets = [(s.id, _buckets(s.entities)) for s in stories]
         self.entity_hits = {
-            e: {s.id for s in stories if any(entity_match(e, k) for k in s.entities)}
+            e: {sid for sid, b in buckets
+                if any(entity_match(e, k) for k in b.get(e.lstrip("~")[:3], ()))}
             for e in features.entities}
         self.entity_df = {e: len(ids) for e, ids in self.entity_hits.items()}
         self.term_df = {t: sum(1 for s in stories if t in s.terms.get(features.lang, ()))
@@ -620,6 +630,13 @@ class _Specificity:
         # (Ankara, Russian) hardly at all.
         idf = max(0.0, math.log((self.total + 1) / max(df, 1)) / math.log(self.total + 1))
         return idf ** TUNING.idf_power
+
+
+def _buckets(keys: Iterable[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key in keys:
+        out.setdefault(key.lstrip("~")[:3], []).append(key)
+    return out
 
 
 def _name_strength(key: str) -> float:
@@ -874,6 +891,17 @@ def update_summary(state: StoryState, since: "StoryState | Mapping[str, Any] | d
 
 # ---------------------------------------------------------------------------
 # Helpers
+
+def _copy(state: StoryState) -> StoryState:
+    """A copy whose containers can change without touching `state` (faster than JSON)."""
+    return replace(
+        state, langs=dict(state.langs), outlets=dict(state.outlets), centroid=dict(state.centroid),
+        entities=dict(state.entities), numbers=dict(state.numbers), dates=dict(state.dates),
+        terms={lang: dict(terms) for lang, terms in state.terms.items()},
+        kinds=dict(state.kinds), ordinals=list(state.ordinals),
+        signatures=[(lang, list(sig)) for lang, sig in state.signatures],
+        fingerprints=list(state.fingerprints), recent=list(state.recent))
+
 
 def _count(counter: dict[str, int], keys: Iterable[str]) -> dict[str, int]:
     for key in keys:

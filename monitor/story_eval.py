@@ -7,6 +7,7 @@ a pair with the same `story` should be joined.
 """
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -32,6 +33,7 @@ class StoryEvalReport:
     wrong_merges: list[tuple[str, str, str]] = field(default_factory=list)  # id, id, reason
     splits: list[tuple[str, list[list[str]]]] = field(default_factory=list)  # event, parts
     decisions: list[tuple[str, int, StoryDecision]] = field(default_factory=list)
+    replay_seconds: float = 0.0  # features and assignment of every item, scoring excluded
 
     @property
     def precision(self) -> float:
@@ -77,6 +79,7 @@ def evaluate_stories(rows: Iterable[Mapping[str, Any]],
     assigned: dict[str, int] = {}
     decisions = []
     arrival = datetime(2000, 1, 1, tzinfo=timezone.utc)
+    started = time.perf_counter()
     for row in rows:
         published = parse_published(row.get("published"))
         arrival = published or arrival
@@ -93,7 +96,9 @@ def evaluate_stories(rows: Iterable[Mapping[str, Any]],
         index.put(state)
         assigned[row["id"]] = state.id
         decisions.append((row["id"], state.id, decision))
-    return _score(rows, assigned, decisions)
+    report = _score(rows, assigned, decisions)
+    report.replay_seconds = time.perf_counter() - started
+    return report
 
 
 def _score(rows: list[Mapping[str, Any]], assigned: dict[str, int],
