@@ -67,9 +67,11 @@ def _target_id(url: str) -> str:
 
 
 def _apprise_target(plugin, url: str, timeout: float) -> Target:
-    label = plugin.url(privacy=True).split("?")[0]
     secrets = _secret_fragments(url) + _secret_fragments(plugin.url())
     register_secrets(secrets)
+    # Apprise's privacy form masks passwords but keeps tokens that live in the path
+    # (json://host/hook/TOKEN, tgram://TOKEN/...); the label is stored and shown.
+    label = _redact(plugin.url(privacy=True).split("?")[0], secrets)
     if "overflow=" not in url.lower():
         # Never more than the service takes: Apprise cuts what our own fitting missed.
         plugin.overflow_mode = apprise.common.OverflowMode.TRUNCATE
@@ -103,15 +105,33 @@ def _apprise_target(plugin, url: str, timeout: float) -> Target:
     return Target(id=_target_id(url), label=label, send=send)
 
 
+# Query keys whose values are settings, not secrets; masking them would only blur logs.
+_SETTING_KEYS = {"overflow", "format", "retry", "wait", "optional", "cto", "rto", "emojis", "tz", "verify",
+                 "mode", "smtp", "name", "from", "to", "cc", "bcc", "reply", "port", "secure", "method"}
+
+
 def _secret_fragments(url: str) -> list[str]:
-    """Pieces of a URL that may be secrets: user info, path segments, query values."""
+    """Pieces of a URL that may be secrets: user info, tokens, path segments, query values.
+
+    Many Apprise services carry their token where a host would be (tgram://TOKEN/chat,
+    discord://ID/TOKEN), so a "host" that is not a domain name or an address counts too.
+    """
     pieces = set()
-    rest = url.split("://", 1)[-1]
-    if "@" in rest.split("/", 1)[0]:
-        pieces.update(p for p in rest.split("@", 1)[0].split(":") if len(p) >= 4)
-    for chunk in re.split(r"[/?&=]", rest)[1:]:
-        if len(chunk) >= 8:
-            pieces.add(chunk)
+    rest, _, query = url.split("://", 1)[-1].partition("?")
+    authority, _, path = rest.partition("/")
+    if "@" in authority:
+        userinfo, authority = authority.rsplit("@", 1)
+        pieces.update(p for p in userinfo.split(":") if len(p) >= 4)
+    host, _, port = authority.rpartition(":") if authority.count(":") == 1 else (authority, "", "")
+    if host and "." not in host and host != "localhost" and len(host) >= 6:
+        pieces.add(host)
+    if port and not port.isdigit() and len(port) >= 4:
+        pieces.add(port)
+    pieces.update(chunk for chunk in path.split("/") if len(chunk) >= 8)
+    for pair in query.split("&"):
+        key, _, value = pair.partition("=")
+        if len(value) >= 8 and key.lower() not in _SETTING_KEYS:
+            pieces.add(value)
     return sorted(pieces, key=len, reverse=True)
 
 
@@ -146,7 +166,8 @@ def build_targets(config: AlertConfig) -> list[Target]:
     for path in config.config_files:
         loaded = apprise.AppriseConfig()
         loaded.add(str(path))
-        servers = loaded.servers()
+        # Apprise 2 renamed servers() to services().
+        servers = (loaded.services() if hasattr(loaded, "services") else loaded.servers())
         if not servers:
             raise ValueError(f"[alerts] config: {path} holds no usable Apprise URL")
         targets.extend(_apprise_target(plugin, plugin.url(), timeout) for plugin in servers)

@@ -15,11 +15,23 @@ _secrets: set[str] = set()
 class SecretFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if _secrets:
-            message = record.getMessage()
-            for secret in sorted(_secrets, key=len, reverse=True):
-                message = message.replace(secret, "****")
-            record.msg, record.args = message, None
+            record.msg, record.args = mask(record.getMessage()), None
+            if record.exc_info and not record.exc_text:
+                # A traceback can quote a URL too; the formatter uses exc_text when set.
+                record.exc_text = mask(_FORMATTER.formatException(record.exc_info))
+            elif record.exc_text:
+                record.exc_text = mask(record.exc_text)
         return True
+
+
+_FORMATTER = logging.Formatter()
+
+
+def mask(text: str) -> str:
+    """`text` with every registered secret replaced by ****."""
+    for secret in sorted(_secrets, key=len, reverse=True):
+        text = text.replace(secret, "****")
+    return text
 
 
 def register_secrets(fragments) -> None:
