@@ -1,24 +1,33 @@
 """Story grouping: which story does a matched item belong to?
 
-Pure logic, no I/O, deterministic. The store persists `StoryState` as JSON and calls:
+Pure logic, no I/O, deterministic. The store persists `StoryState` (and may persist
+`StoryFeatures`) as JSON and calls, for each matched item in arrival order:
 
     features = features_for(title, text, lang, published, match.concepts)
-    decision = assign_story(features, index.candidates(features, states), now, window)
-    state = new_story(next_id, features, now, outlet)  # when decision.story_id is None
-    state = add_item(state, features, now, outlet)      # otherwise
+    candidates = [states[i] for i in index.candidate_ids(features)]   # or the same in SQL
+    decision = assign_story(features, candidates, now, window)
+    if decision.story_id is None:
+        state = new_story(next_id, features, now, outlet, decision.related_to)
+    else:
+        state = add_item(states[decision.story_id], features, now, outlet)
+    index.put(state)
 
 Two items join when they are copies of one text (MinHash over word shingles, within a
 language) or when they report one event: the same topic frame (the matcher's concept
 vector, which works across languages), the same kind of development (test, delivery,
-signing...), and facts that name *this* event rather than the topic: people and places
-(compared on a consonant skeleton so that Grisham, غريشام and Гришэм meet), numbers with
-their scale ("$5bn", "5 مليار", "5 млрд") and calendar dates. Topic words alone never join
-two items: every item on the topic shares them.
+signing...), shared wording within a language, and facts that name *this* event rather
+than the topic: people and places (compared on a consonant skeleton so that Grisham,
+غريشام and Гришэм meet), numbers with their scale ("$5bn", "5 مليار", "5 млрд") and
+calendar dates. How telling a fact is comes from the candidate stories themselves: a name
+most of them share (Turkey, Ankara) is the topic, a name one of them has (Sinop) is an event.
 
-Time: an item's event time is its published date; two dated reports more than `window`
-apart are different events. An undated item has no trustworthy time (a replayed backlog
-or a republishing feed gives it the time it was fetched), so it joins only on stronger
-evidence.
+Time: an item's event time is its published date, else the latest full date its text
+states. Two dated reports more than `window` apart are different events. An undated item
+has no trustworthy time (a replayed backlog or a republishing feed gives it the time it
+was fetched), so it joins only on stronger evidence, including one telling fact.
+
+`should_alert`, `is_breaking` and `update_summary` turn a story's state into alert
+decisions; the caller keeps when it last alerted.
 """
 from __future__ import annotations
 

@@ -239,7 +239,7 @@ def test_dev_set_no_worse_than_measured():
     assert report.stories_per_event <= 1.2
 
 
-@pytest.mark.xfail(reason="issue 4 targets not reached yet; see bench/README.md", strict=False)
+@pytest.mark.xfail(reason="issue 4 targets not reached yet; see bench/README.md", strict=True)
 def test_dev_set_targets():
     report = _dev_report()
     assert report.precision >= 0.95
