@@ -5,12 +5,15 @@ addresses by default), then measures, each part in a fresh child process so that
 peak memory is its own:
 
   fetch+parse  `Fetcher.fetch_many` over every feed with `parse_feed` run as each
-               fetch completes: a cold pass (200s, full bodies) and a warm pass
-               (conditional GETs, all 304); and, on the same bodies, feedparser.parse
-               alone and parse_feed alone, single-threaded, CPU time per item.
+               fetch completes: a cold pass (200s, full bodies), a warm pass
+               (conditional GETs, all 304), the cold pass again with parsing on two
+               worker processes (`ParserPool`); and, on the same bodies,
+               feedparser.parse alone and parse_feed alone, single-threaded, CPU per item.
   pipeline     `monitor.pipeline.poll_once` on a new SQLite database, if the module
                exists: cold poll (empty database), warm poll (nothing changed), then a
-               changed poll after one new item in 100 feeds.
+               changed poll after one new item in 100 feeds; then, on another new
+               database, the cold poll again with parsing moved to a `ParserPool`
+               from the fetch threads (patched in from outside the pipeline).
 
 Figures: wall time, CPU time of the process (all threads), peak RSS, and the whole
 per-item cost (cold poll CPU / items) against feedparser's own parse CPU per item. The
@@ -98,6 +101,26 @@ def phase_fetch_parse(farm: dict) -> dict:
     fetcher.close()
     bodies = [(r.content, r.headers, r.final_url) for r in results if r.content]
 
+    # The same cold pass with parsing on two worker processes (monitor.parsepool).
+    from monitor.parsepool import ParserPool
+
+    pool = ParserPool(workers=2)
+    pool.parse(bodies[0][0], bodies[0][1], bodies[0][2])  # start the workers outside the timing
+    pooled_entries = 0
+
+    def on_pooled(request, result) -> None:
+        nonlocal pooled_entries
+        if result.content:
+            count = len(pool.parse(result.content, result.headers, result.final_url).entries)
+            with lock:
+                pooled_entries += count
+
+    fetcher = Fetcher(FetchSettings(allow_private_networks=True))
+    with _Timer() as pooled:
+        fetcher.fetch_many([FetchRequest(u) for u in urls], on_pooled)
+    fetcher.close()
+    pool.close()
+
     with _Timer() as fp:
         fp_items = sum(
             len(feedparser.parse(io.BytesIO(body), response_headers=headers).entries) for body, headers, _ in bodies
@@ -115,6 +138,9 @@ def phase_fetch_parse(farm: dict) -> dict:
         "warm_wall": warm.wall,
         "warm_cpu": warm.cpu,
         "warm_304": sum(r.not_modified for r in warm_results),
+        "pooled_wall": pooled.wall,
+        "pooled_cpu": pooled.cpu,
+        "pooled_entries": pooled_entries,
         "feedparser_cpu_per_item_ms": 1000 * fp.cpu / max(fp_items, 1),
         "parse_feed_cpu_per_item_ms": 1000 * ours.cpu / max(fp_items, 1),
         "peak_mb": _peak_mb(),
@@ -146,7 +172,47 @@ def _write_config(directory: Path, urls: list[str]) -> Path:
     return path
 
 
-def phase_pipeline(farm: dict) -> dict:
+def _parse_in_fetch_threads(runtime) -> object:
+    """Make the pipeline's parse happen on a ParserPool, started from the fetch threads.
+
+    What a pipeline built on `monitor.parsepool` would do, done from outside: each body is
+    parsed on a worker process as soon as it is fetched, and the pipeline's own
+    `parse_feed` call then picks up the result.
+    """
+    import monitor.pipeline as pipeline
+    from monitor.parse import ParseError, parse_feed
+    from monitor.parsepool import ParserPool
+
+    pool = ParserPool(workers=2)
+    parsed: dict[int, object] = {}
+    fetch_many = runtime.fetcher.fetch_many
+
+    def fetch_and_parse(requests, on_result=None):
+        def parse_then_hand_over(request, result):
+            if result.content and not result.error:
+                try:
+                    parsed[id(result.content)] = pool.parse(result.content, result.headers, result.final_url)
+                except ParseError as exc:
+                    parsed[id(result.content)] = exc
+            if on_result is not None:
+                on_result(request, result)
+
+        return fetch_many(requests, parse_then_hand_over)
+
+    def parse_feed_done(content, headers, url, *args, **kwargs):
+        done = parsed.pop(id(content), None)
+        if done is None:
+            return parse_feed(content, headers, url, *args, **kwargs)
+        if isinstance(done, Exception):
+            raise done
+        return done
+
+    runtime.fetcher.fetch_many = fetch_and_parse
+    pipeline.parse_feed = parse_feed_done
+    return pool
+
+
+def phase_pipeline(farm: dict, with_pool: bool = False) -> dict:
     from monitor.config import load_config
     from monitor.pipeline import build_runtime, poll_once
     from monitor.store import Store
@@ -157,7 +223,8 @@ def phase_pipeline(farm: dict) -> dict:
         store.sync_feeds(config.feeds)
         runtime = build_runtime(config)
         figures: dict = {"setup_peak_mb": _peak_mb()}
-        for name in ("cold", "warm", "changed"):
+        pool = _parse_in_fetch_threads(runtime) if with_pool else None
+        for name in ("cold",) if with_pool else ("cold", "warm", "changed"):
             if name == "changed":
                 bump = f"http://{farm['hosts'][0]}:{farm['port']}/_bump?feeds=100"
                 urllib.request.urlopen(bump, timeout=30).read()
@@ -174,9 +241,15 @@ def phase_pipeline(farm: dict) -> dict:
                 "matched": report.matched,
                 "alerts": report.alerts,
             }
+        if pool is not None:
+            pool.close()
         runtime.close()
         store.close()
     figures["peak_mb"] = _peak_mb()
+    # Worker processes have exited by now: their largest peak and their CPU time.
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    figures["worker_peak_mb"] = children.ru_maxrss / 1024
+    figures["worker_cpu"] = children.ru_utime + children.ru_stime
     return figures
 
 
@@ -209,6 +282,8 @@ def report(farm: dict, fp: dict, pipe: dict | None) -> str:
         "fetch+parse (Fetcher.fetch_many, parse_feed in the fetch threads)",
         f"  cold  {fp['cold_wall']:6.2f} s wall  {fp['cold_cpu']:6.2f} s CPU   {fp['entries']} entries, {fp['errors']} errors",
         f"  warm  {fp['warm_wall']:6.2f} s wall  {fp['warm_cpu']:6.2f} s CPU   {fp['warm_304']} x 304",
+        f"  cold, parsing on 2 worker processes (ParserPool)  {fp['pooled_wall']:6.2f} s wall  "
+        f"{fp['pooled_cpu']:6.2f} s CPU in this process   {fp['pooled_entries']} entries",
         f"  per item, CPU, single thread: feedparser.parse {fp['feedparser_cpu_per_item_ms']:.3f} ms, "
         f"parse_feed {fp['parse_feed_cpu_per_item_ms']:.3f} ms",
         f"  peak RSS {fp['peak_mb']:.0f} MB",
@@ -232,6 +307,11 @@ def report(farm: dict, fp: dict, pipe: dict | None) -> str:
         f"{warm['new_items']} new   target < {TARGETS['warm_s']:g} s: {_verdict(warm['wall'], TARGETS['warm_s'])}",
         f"  changed  {changed['wall']:6.2f} s wall  {changed['cpu']:6.2f} s CPU   {changed['new_items']} new items "
         f"(one new item in 100 feeds)",
+        f"  cold, parsing on 2 worker processes started from the fetch threads (ParserPool):"
+        f" {pipe['pooled']['cold']['wall']:6.2f} s wall, CPU {pipe['pooled']['cold']['cpu']:.2f} s here +"
+        f" {pipe['pooled']['worker_cpu']:.2f} s in workers, peak RSS {pipe['pooled']['peak_mb']:.0f} MB here +"
+        f" {pipe['pooled']['worker_peak_mb']:.0f} MB per worker   target < {TARGETS['cold_s']:g} s: "
+        f"{_verdict(pipe['pooled']['cold']['wall'], TARGETS['cold_s'])}",
         f"  per item (cold CPU / {cold['entries']} entries): {per_item_ms:.3f} ms = {ratio:.2f} x feedparser"
         f"   target < {TARGETS['per_item_ratio']:g} x: {_verdict(ratio, TARGETS['per_item_ratio'])}",
         f"  peak RSS {pipe['peak_mb']:.0f} MB   target < {TARGETS['peak_mb']:g} MB: "
@@ -248,13 +328,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--hosts", type=int, default=50)
     parser.add_argument("--json", action="store_true", help="print the raw figures as JSON too")
-    parser.add_argument("--phase", choices=["fetch-parse", "pipeline"], help=argparse.SUPPRESS)
+    parser.add_argument("--phase", choices=["fetch-parse", "pipeline", "pipeline-pool"], help=argparse.SUPPRESS)
     parser.add_argument("--farm", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.phase:
         farm = json.loads(args.farm)
-        result = phase_fetch_parse(farm) if args.phase == "fetch-parse" else phase_pipeline(farm)
+        if args.phase == "fetch-parse":
+            result = phase_fetch_parse(farm)
+        else:
+            result = phase_pipeline(farm, with_pool=args.phase == "pipeline-pool")
         print(json.dumps(result))
         return 0
 
@@ -274,6 +357,8 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError:
             has_pipeline = False
         pipe = _child("pipeline", farm) if has_pipeline else None
+        if pipe is not None:
+            pipe["pooled"] = _child("pipeline-pool", farm)
     finally:
         farm_proc.stdin.close()
         try:

@@ -5,7 +5,8 @@ poll sees many hosts as it would on the internet and the per-host politeness lim
 not serialise the whole farm. Every feed has an ETag and a Last-Modified, honours
 If-None-Match / If-Modified-Since with 304, and is gzipped when the client accepts it.
 Items are news-like text in English, French, Turkish, Russian, Arabic, Persian, German
-and Spanish; about one in twenty is on the monitored topic (S-400 / F-35).
+and Spanish; one in a hundred is on the monitored topic (S-400 / F-35), more than a
+narrow topic gets from general news feeds, so that matching and stories get exercised.
 
 `GET /_bump?feeds=K` publishes one new item in each of the first K feeds (a changed poll).
 
@@ -139,7 +140,7 @@ def item_xml(feed: int, number: int, epoch: datetime, host: str) -> str:
     """Item `number` of `feed`; a pure function of its arguments."""
     rng = random.Random(f"{feed}:{number}")
     lang = _feed_language(feed)
-    if rng.random() < 0.05:
+    if rng.random() < 0.01:
         topic_lang = lang if lang in _ON_TOPIC else "en"
         title, lead = _ON_TOPIC[topic_lang]
         body = [lead] + rng.sample(_TEXT[topic_lang][2], 2)
