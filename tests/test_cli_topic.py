@@ -22,7 +22,7 @@ ROWS = [
      "summary": ""},
     {"id": "n1", "lang": "en", "label": "hard_negative", "title": "Poland buys F-35", "summary": "32 jets."},
     {"id": "n2", "lang": "en", "label": "negative", "title": "",
-     "summary": "Greece and Turkey: Athens signs a deal for the F-35 while Ankara watches."},
+     "summary": "Turkish officials say the S-400 batteries will stay in storage."},  # labelled wrong on purpose
 ]
 
 
@@ -63,7 +63,7 @@ def test_topic_eval_table_misses_and_false_alarms(labelled):
     overall = next(line.split() for line in lines if line.startswith("overall"))
     assert overall[:6] == ["overall", "2", "3", "2", "1", "0"]
     assert "false alarms: 1" in result.output and "- n2 [en, negative]" in result.output
-    assert "rule f35-turkey holds" in result.output
+    assert "rule s400-named holds" in result.output
 
 
 def test_topic_eval_json(labelled):

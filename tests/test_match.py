@@ -103,6 +103,11 @@ def test_named_f16_deal_is_not_the_f35_described(topic):
     assert result.concepts["other_fighters"] > 0
 
 
+def test_turkey_returning_to_the_programme_counts_despite_greece(topic):
+    result = match(topic, "Greece objects as Washington considers Turkey's return to the F-35 programme")
+    assert result.matched and "readmission" in result.concepts, explain(result)
+
+
 def test_giving_the_system_up_is_an_event(topic):
     # Seed 000's story told without the designation, in Russian (written for this test).
     result = match(topic, "Анкара заявила о готовности вернуть российские зенитные комплексы")
@@ -161,6 +166,10 @@ OFF_TOPIC = [
     ("en", "India buys Russian Igla-S air defence missiles in emergency purchase", ""),
     # A routine F-35 delivery elsewhere (written for this test).
     ("en", "Japan receives more F-35A fighters at Misawa base", ""),
+    # Another country's F-35 purchase, Turkey only as the rival (AP, Greece, July 2024; shortened).
+    ("en", "", "Officials in Greece say they have formally approved the purchase of 20 F-35 Joint Strike Fighters "
+               "from the United States as part of a major defense overhaul, amid continued tension with neighbor "
+               "and NATO ally Turkey."),
     # S-300 to Iran (dev ar-saudinewsnet-alriyadh-2015-08-07-1010).
     ("ar", "", "وتناولت المحادثات القضايا الإقليمية والثنائية وتسليم إيران صواريخ أرض جو من طراز اس-300 "
                "وأسلحة أخرى من روسيا."),

@@ -34,7 +34,7 @@ ROWS = [
     {"id": "ar-hit", "lang": "ar", "label": "relevant", "title": "",
      "summary": "أعلن الرئيس التركي رجب طيب أردوغان توقيع عقد شراء منظومة صواريخ إس-400 مع روسيا"},
     {"id": "en-false", "lang": "en", "label": "negative", "title": "",
-     "summary": "Greece and Turkey: Athens signs a deal for the F-35 while Ankara watches."},
+     "summary": "Turkish officials say the S-400 batteries will stay in storage."},  # labelled wrong on purpose
     {"id": "en-quiet", "lang": "en", "label": "hard_negative", "title": "Poland buys F-35",
      "summary": "Poland signed for 32 F-35 jets."},
     {"id": "en-border", "lang": "en", "label": "borderline", "title": "",
@@ -57,7 +57,7 @@ def test_evaluate_lists_misses_and_false_alarms_with_reasons(topic):
     assert [o.id for o in report.misses] == ["en-miss"]
     assert [o.id for o in report.false_alarms] == ["en-false"]
     assert report.misses[0].reasons[0].startswith("no rule holds")
-    assert "f35-turkey" in report.false_alarms[0].explanation
+    assert "s400-named" in report.false_alarms[0].explanation
 
 
 def test_empty_counts_are_not_a_division_by_zero(topic):
