@@ -798,6 +798,9 @@ def story_keys(state: StoryState) -> set[str]:
     return keys
 
 
+COMMON_KEY = 500  # stories sharing one key beyond which the key stops voting
+
+
 class StoryIndex:
     """In-memory inverted index from keys to story ids (the store can mirror it in SQL)."""
 
@@ -816,8 +819,13 @@ class StoryIndex:
     def candidate_ids(self, features: StoryFeatures, limit: int = 50) -> list[int]:
         """Story ids sharing the most keys with the item; rare keys count more."""
         votes: dict[int, float] = {}
-        for key in feature_keys(features):
-            ids = self._postings.get(key, ())
+        # Rarest keys first, ties by key: the same votes in the same order on every run
+        # (string hashing, hence set order, differs between processes).
+        keyed = sorted(((len(self._postings.get(k, ())), k) for k in feature_keys(features)))
+        for _, key in keyed:
+            ids = sorted(self._postings.get(key, ()))
+            if len(ids) > COMMON_KEY and len(votes) >= limit:
+                break  # a key thousands of stories share (a topic concept) adds nothing
             for story_id in ids:
                 votes[story_id] = votes.get(story_id, 0.0) + 1.0 / math.log2(2 + len(ids))
         ranked = sorted(votes, key=lambda i: (-votes[i], -i))

@@ -245,3 +245,21 @@ def test_dev_set_targets():
     assert report.precision >= 0.95
     assert report.recall >= 0.85
     assert report.stories_per_event <= 1.2
+
+
+def test_dev_replay_is_the_same_under_any_string_hash_seed():
+    # Set iteration order changes with PYTHONHASHSEED; the stories must not.
+    if not DEV.exists():
+        pytest.skip(f"{DEV} is absent")
+    import os
+    import subprocess
+    import sys
+    script = Path(__file__).resolve().parents[1] / "bench" / "story_eval.py"
+    outputs = []
+    for seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        done = subprocess.run([sys.executable, str(script), str(DEV), "--stand-in"], env=env,
+                              capture_output=True, text=True, timeout=60, check=True)
+        outputs.append([line for line in done.stdout.splitlines() if not line.startswith("concepts")])
+    assert outputs[0] == outputs[1]
+    assert any("pairwise precision" in line for line in outputs[0])
