@@ -113,10 +113,8 @@ def skeleton(word: str) -> str:
 # Entities: the names an item mentions.
 
 _ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال")
-_ARABIC_LETTERS = re.compile(r"^[\u0621-\u064a]+$")
 _LONG_VOWELS = set("اوي")
 _CAPITALISED = re.compile(r"[A-ZÀ-ÖØ-ÞĞİŞÇÜÖА-ЯЁΑ-Ω][^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
-_SENTENCE_END = re.compile(r"[.!?:;\"“”«»\n(\[—–-]\s*$")
 
 
 _NOT_NAMES = frozenset(
