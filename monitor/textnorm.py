@@ -8,9 +8,9 @@ The matcher compares lexicon forms and news text only after both went through th
 - weapon designations: S-400 / S 400 / S400 / S‑400 / С-400 (Cyrillic) / إس-400 /
   اس ۴۰۰ all become the one token ``s400`` (likewise ``f35``, ``su35``, ``s300``...);
 - Arabic: tatweel dropped, alef/hamza forms folded to bare letters, ى→ي, ة→ه,
-  Arabic-Indic and Persian digits made ASCII; attached و ف ب ك ل and ال are handled by
-  `token_variants()` rather than by rewriting the text, since many names start with
-  those letters (بوتين, لبنان);
+  Arabic-Indic and Persian digits made ASCII; attached و ف ب ك ل and ال, and attached
+  pronouns (ها هم نا...), are handled by `token_variants()` rather than by rewriting the
+  text, since many words start or end with those letters (بوتين, لبنان);
 - Persian: ی→ي, ک→ك, ۀ→ه;
 - Turkish: dotted/dotless i folded to "i", apostrophe suffixes dropped (S-400'ler,
   Türkiye'nin); ş ğ ç ö ü lose their marks, so ASCII-only Turkish sites match too;
@@ -200,8 +200,12 @@ def russian_stem(token: str) -> str:
     return token
 
 
+_ARABIC_SUFFIXES = ("هما", "هم", "ها", "نا", "كم")
+
+
 def arabic_variants(token: str) -> tuple[str, ...]:
-    """The token and its readings without attached و ف ب ك ل and ال (والمنظومة -> منظومه)."""
+    """The token and its readings without attached و ف ب ك ل and ال (والمنظومة -> منظومه)
+    and without attached pronouns (عقوباتها -> عقوبات)."""
     out = [token]
     for conj in ("", "و", "ف"):
         if conj and not token.startswith(conj):
@@ -218,6 +222,18 @@ def arabic_variants(token: str) -> tuple[str, ...]:
                 out.append(stem[2:])
             if (conj or prep) and len(stem) >= 3:
                 out.append(stem)
+    # Attached pronouns: عقوباتها -> عقوبات, منظومتها -> منظومه (ta marbuta comes back),
+    # شرائها -> شراي -> شرا (the hamza's seat before the suffix).
+    for word in list(out):
+        for suffix in _ARABIC_SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                base = word[: -len(suffix)]
+                out.append(base)
+                if base.endswith("ت"):
+                    out.append(base[:-1] + "ه")
+                elif base.endswith("اي"):
+                    out.append(base[:-1])
+                break
     return tuple(dict.fromkeys(out))
 
 

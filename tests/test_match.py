@@ -119,6 +119,12 @@ def test_french_elision_does_not_hide_the_country(topic):
     assert {"s400", "india"} <= set(result.concepts) and result.matched
 
 
+def test_arabic_ground_to_air_defences_with_pronoun_suffixes(topic):
+    # The December 2020 CAATSA sanctions as Arabic wires told them, without the designation.
+    result = match(topic, "فرضت الولايات المتحدة عقوبات على تركيا بسبب شرائها دفاعات أرضية-جو روسية")
+    assert result.matched and {"purchase", "air_defence", "sanctions"} <= set(result.concepts), explain(result)
+
+
 def test_seed_004_description_without_designation(topic):
     # Seed 004: "the second batch of the Russian missile system" - no S-400 in the sentence.
     result = match(topic, "وقال شوغايف إن اللقاءات تتواصل مع تركيا بشأن تسليمها الدفعة الثانية من المنظومة "

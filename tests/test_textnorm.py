@@ -171,6 +171,20 @@ def test_attached_prefixes_offer_the_bare_word(written, base):
     assert base in token_variants(fold(written))
 
 
+@pytest.mark.parametrize(
+    "written, base",
+    [
+        ("عقوباتها", "عقوبات"),  # pronoun ها
+        ("منظومتها", "منظومه"),  # ta marbuta returns before the pronoun
+        ("لشرائها", "شرا"),  # ل + hamza seat + ها meets شراء
+        ("صواريخهم", "صواريخ"),  # هم
+    ],
+)
+def test_attached_pronouns_offer_the_bare_word(written, base):
+    assert base in token_variants(fold(written))
+    assert fold("شراء") == "شرا"
+
+
 def test_words_starting_with_prefix_letters_keep_their_own_reading():
     assert "بوتين" in arabic_variants("بوتين")
     assert "لبنان" in arabic_variants("لبنان")
