@@ -196,3 +196,52 @@ def test_dev_set_eval_command_prints_the_targets():
     assert data["overall"]["precision"] >= 0.97 and data["overall"]["recall"] >= 0.97
     for lang in ("en", "ar", "tr", "ru"):
         assert data["by_lang"][lang]["recall"] >= 0.95
+
+
+def test_eval_and_suggest_on_reviewed_items(tmp_path):
+    from datetime import datetime, timezone
+
+    from monitor.models import Item
+    from monitor.store import Store
+
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        f'[monitor]\ndatabase = "monitor.db"\n[[topic]]\nname = "s400-f35"\nseeds = ["{SEEDS}"]\n'
+        f'lexicon = "{LEXICON}"\n',
+        encoding="utf-8",
+    )
+    now = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    reviewed = [
+        ("Turkey tests the S-400 near Sinop", "relevant"),
+        ("India receives the second S-400 squadron", "relevant"),
+        ("Central bank holds rates", "irrelevant"),
+    ]
+    with Store.open(tmp_path / "monitor.db") as store:
+        feed = store.add_feed("http://feeds.test/rss")
+        for number, (title, verdict) in enumerate(reviewed):
+            item = Item(guid=f"g{number}", url=f"http://feeds.test/{number}", title=title, text="",
+                        published=now, lang="en", content_hash=f"h{number}")
+            with store.write():
+                item_id = store.add_item(feed, item, now)
+            store.save_review(item_id, "s400-f35", verdict, now)
+
+    result = CliRunner().invoke(cli, ["--config", str(config), "topic", "eval", "--reviewed", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["overall"] == {"tp": 2, "fp": 0, "fn": 0, "tn": 1, "precision": 1.0, "recall": 1.0}
+
+    result = CliRunner().invoke(cli, ["--config", str(config), "topic", "suggest"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == "7 topic texts (5 seeds), 1 background texts"
+
+
+def test_reading_commands_create_no_database(tmp_path):
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        f'[monitor]\ndatabase = "monitor.db"\n[[topic]]\nname = "s400-f35"\nseeds = ["{SEEDS}"]\n'
+        f'lexicon = "{LEXICON}"\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["--config", str(config), "topic", "suggest", "--limit", "3"])
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "monitor.db").exists()

@@ -96,6 +96,9 @@ def reviewed_rows(app: App, topic: str) -> list[dict]:
     """Items an analyst reviewed for `topic`, as labelled rows; none without a store."""
     if _configured(app) is None:
         return []
+    # Reading must not create a database as a side effect.
+    if not Path(app.config.database).is_file():
+        return []
     try:
         return list(app.store.reviewed_items(topic))
     except (click.ClickException, ImportError, AttributeError, OSError):
