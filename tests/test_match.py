@@ -176,6 +176,9 @@ OFF_TOPIC = [
     ("en", "", "Officials in Greece say they have formally approved the purchase of 20 F-35 Joint Strike Fighters "
                "from the United States as part of a major defense overhaul, amid continued tension with neighbor "
                "and NATO ally Turkey."),
+    # Russia's own S-400 deployments are not arms trade (written for this test).
+    ("ru", "Расчеты С-400 заступили на боевое дежурство в Подмосковье", ""),
+    ("en", "Russia deploys S-400 to Kaliningrad amid NATO drills", ""),
     # S-300 to Iran (dev ar-saudinewsnet-alriyadh-2015-08-07-1010).
     ("ar", "", "وتناولت المحادثات القضايا الإقليمية والثنائية وتسليم إيران صواريخ أرض جو من طراز اس-300 "
                "وأسلحة أخرى من روسيا."),
