@@ -63,6 +63,17 @@ class _Timer:
         self.cpu = _cpu() - self.cpu
 
 
+def _vm_hwm_mb(pid: int) -> float:
+    """Peak resident memory of another process (Linux), in MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def _urls(farm: dict) -> list[str]:
     hosts, port = farm["hosts"], farm["port"]
     return [f"http://{hosts[i % len(hosts)]}:{port}/feeds/{i}.xml" for i in range(farm["feeds"])]
@@ -242,13 +253,13 @@ def phase_pipeline(farm: dict, with_pool: bool = False) -> dict:
                 "alerts": report.alerts,
             }
         if pool is not None:
+            figures["worker_peak_mb"] = max((_vm_hwm_mb(pid) for pid in pool.worker_pids()), default=0.0)
             pool.close()
         runtime.close()
         store.close()
     figures["peak_mb"] = _peak_mb()
-    # Worker processes have exited by now: their largest peak and their CPU time.
+    # Worker processes have exited by now: their CPU time is ours to read.
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    figures["worker_peak_mb"] = children.ru_maxrss / 1024
     figures["worker_cpu"] = children.ru_utime + children.ru_stime
     return figures
 
@@ -310,7 +321,7 @@ def report(farm: dict, fp: dict, pipe: dict | None) -> str:
         f"  cold, parsing on 2 worker processes started from the fetch threads (ParserPool):"
         f" {pipe['pooled']['cold']['wall']:6.2f} s wall, CPU {pipe['pooled']['cold']['cpu']:.2f} s here +"
         f" {pipe['pooled']['worker_cpu']:.2f} s in workers, peak RSS {pipe['pooled']['peak_mb']:.0f} MB here +"
-        f" {pipe['pooled']['worker_peak_mb']:.0f} MB per worker   target < {TARGETS['cold_s']:g} s: "
+        f" {pipe['pooled'].get('worker_peak_mb', 0):.0f} MB per worker   target < {TARGETS['cold_s']:g} s: "
         f"{_verdict(pipe['pooled']['cold']['wall'], TARGETS['cold_s'])}",
         f"  per item (cold CPU / {cold['entries']} entries): {per_item_ms:.3f} ms = {ratio:.2f} x feedparser"
         f"   target < {TARGETS['per_item_ratio']:g} x: {_verdict(ratio, TARGETS['per_item_ratio'])}",

@@ -116,6 +116,13 @@ class ParserPool:
         except Exception as exc:  # noqa: BLE001 - the contract is "only ParseError"
             raise ParseError(f"not parsed: {type(exc).__name__}: {exc}".splitlines()[0][:300]) from None
 
+    def worker_pids(self) -> list[int]:
+        """Process ids of the live workers (for monitoring and benchmarks)."""
+        with self._lock:
+            executor = self._executor
+        processes = getattr(executor, "_processes", None) or {}
+        return [p.pid for p in list(processes.values()) if p.pid is not None]
+
     def close(self) -> None:
         with self._lock:
             executor, self._executor = self._executor, None
