@@ -175,8 +175,13 @@ def covered_positions(topic: Topic, toks: list[str]) -> set[int]:
     return covered
 
 
-def _find(topic: Topic, title: str, text: str) -> tuple[dict[str, float], list[ConceptHit]]:
-    """Concept vector (non-negative strength per concept) and the best hit of each."""
+def _find(
+    topic: Topic, title: str, text: str, lang: str = "und"
+) -> tuple[dict[str, float], list[ConceptHit]]:
+    """Concept vector (non-negative strength per concept) and the best hit of each.
+
+    Several forms can read the same (S-400 and إس-400 both read s400); on a tie the
+    form of the item's language is the one shown."""
     # concept id -> (strength, entry, where): the strongest occurrence of each concept.
     best: dict[str, tuple[float, _Entry, str]] = {}
     index = topic._index
@@ -195,7 +200,10 @@ def _find(topic: Topic, title: str, text: str) -> tuple[dict[str, float], list[C
                     continue
                 strength = entry.strength * factor
                 current = best.get(entry.concept.id)
-                if current is None or strength > current[0]:
+                if current is None or strength > current[0] or (
+                    strength == current[0] and entry.form.lang == lang != current[1].form.lang
+                    and where == current[2]
+                ):
                     best[entry.concept.id] = (strength, entry, where)
     hits = [
         ConceptHit(cid, entry.form.text, where, round(strength if entry.concept.weight >= 0 else -strength, 3))
@@ -243,7 +251,7 @@ def _present(topic: Topic, vector: dict[str, float]) -> frozenset[str]:
 
 def match_item(topic: Topic, title: str, text: str, lang: str) -> MatchResult:
     """Score one item against the topic and say why."""
-    vector, hits = _find(topic, title or "", text or "")
+    vector, hits = _find(topic, title or "", text or "", lang)
     concept_score = sum(h.weight for h in hits)
     sim, seed_name = seed_similarity(topic, vector)
     seed_part = topic.lexicon.seed_weight * sim

@@ -215,6 +215,14 @@ def test_hits_say_where_and_how_much(topic):
     assert result.concepts["s400"] == pytest.approx(by_concept["s400"].weight)
 
 
+def test_shown_form_is_in_the_item_language_when_forms_read_alike(topic):
+    # S-400 and إس-400 read the same; an Arabic item is explained with the Arabic form.
+    ar = match(topic, "فرض عقوبات على تركيا بسبب إس-400", lang="ar")
+    en = match(topic, "Sanctions on Turkey over the S-400", lang="en")
+    assert next(h.form for h in ar.hits if h.concept == "s400") == "إس-400"
+    assert next(h.form for h in en.hits if h.concept == "s400") == "S-400"
+
+
 def test_reasons_give_rule_concepts_seed_and_threshold(topic):
     result = match(topic, "India signed a deal to buy the S-400 from Russia.", lang="en")
     text = "\n".join(result.reasons)
