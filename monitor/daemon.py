@@ -85,7 +85,7 @@ class Daemon:
                 with self._idle:
                     self._running -= 1
                     self._idle.notify_all()
-        run.__name__ = job.__name__
+        run.__name__, run.__qualname__ = job.__name__, job.__qualname__
         return run
 
     def poll_job(self) -> None:
@@ -106,6 +106,7 @@ class Daemon:
         with self._lock:
             config, targets = self.config, self.targets
         with Store.open(config.database) as store:
+            release_dead_claims(store)  # a killed `monitor poll` may have held some
             report = send_due_alerts(store, targets, config.alerts, should_stop=self.stopping.is_set)
         if report.sent or report.failed or report.expired or report.held:
             log.info("send: %d sent, %d failed, %d expired, %d held for digests",
