@@ -193,8 +193,9 @@ def test_lookalikes_do_not_match(topic, lang, title, text):
 
 def test_lookalike_lowers_the_score_and_says_so(topic):
     base = "Turkey bought the Russian S-400 air defence system."
-    plain = match(topic, base)
+    plain = match(topic, base + " Washington had offered another one instead.")
     with_patriot = match(topic, base + " Washington had offered the Patriot instead.")
+    assert with_patriot.score < plain.score - 0.5
     assert with_patriot.matched  # naming the S-400 outweighs the look-alike
     assert with_patriot.concepts["patriot"] > 0
     assert any(r.startswith("look-alike") and "Patriot" in r for r in with_patriot.reasons)
