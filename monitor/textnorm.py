@@ -65,7 +65,7 @@ _FOLD[0x200C] = " "
 # Cyrillic "с" and Arabic "ف" are also ordinary words ("with", "so"), so for them a dash
 # or no space is required; Latin and the two-letter Arabic prefixes may take a space.
 _DESIGNATION_PREFIX = {
-    "s": "s", "с": "s", "ес": "s", "эс": "s", "اس": "s", "س": "s",
+    "s": "s", "с": "s", "c": "s", "ес": "s", "эс": "s", "اس": "s", "س": "s",
     "f": "f", "ф": "f", "اف": "f", "ف": "f",
     "su": "su", "су": "su", "سو": "su", "سوخوي": "su", "sukhoi": "su", "сухой": "su",
 }
@@ -80,7 +80,8 @@ _PREFIX_BEFORE = re.compile(
     # Arabic fuses the designation with conjunctions and the article: بالإس-400, وإف-35.
     r"[وف]?[بكل]?(?:ال)?(?P<arabic>اس|اف|سو|سوخوي)(?: ?- ?| )?"
     r"|(?P<spaced>s|f|sukhoi)(?: ?- ?| )?"
-    r"|(?P<tight>с|ф|su|су|ес|эс|س|ف|сухой)-?"
+    # Russian typists often hit the Latin "C" for the Cyrillic "С" (they look alike).
+    r"|(?P<tight>с|c|ф|su|су|ес|эс|س|ف|сухой)-?"
     r")$"
 )
 _PREFIX_REACH = 12  # characters before the number where a prefix may start

@@ -85,6 +85,10 @@ def test_cyrillic_designations():
     assert words("Су-57") == ["su57"]
 
 
+def test_latin_c_typed_for_cyrillic_es():
+    assert words("комплексы C-400") == ["комплексы", "s400"]  # Latin C, Cyrillic text
+
+
 def test_cyrillic_preposition_before_a_number_is_not_a_designation():
     assert words("с 400 до 500 человек") == ["с", "400", "до", "500", "человек"]
 
