@@ -3,6 +3,13 @@
 Feed text is untrusted: it is escaped in HTML, stripped of markup in text, and only
 http(s) links are shown. Arabic and other right-to-left text is wrapped with `dir="auto"`
 in HTML and isolated with Unicode bidi marks in text, so a mixed line renders in order.
+
+`fit_message` cuts a message to one service's title and body limits (Apprise's
+`title_maxlen` / `body_maxlen`), keeping the head (headline, source, reasons, link) and
+the outbox reference; the sender also sets Apprise's overflow mode to truncate, so
+nothing is ever split into several messages or refused for its length. E-mail gets the
+HTML body, which Apprise's mailto sends as multipart/alternative with a text part.
+`format_digest` lists stories (or alerts folded by a target's hourly cap) in one message.
 """
 from __future__ import annotations
 

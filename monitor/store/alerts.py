@@ -244,7 +244,8 @@ class AlertsMixin:
                     "SELECT id FROM alerts WHERE status IN ('failed', 'expired')")]
             for one in ids:
                 self.execute(
-                    "UPDATE alerts SET status = 'failed', next_attempt_at = ?, claimed_until = NULL, "
+                    "UPDATE alerts SET status = CASE WHEN status = 'pending' THEN 'pending' ELSE 'failed' END, "
+                    "next_attempt_at = ?, claimed_until = NULL, "
                     "claimed_by = NULL, expires_at = MAX(expires_at, ?) WHERE id = ?",
                     (iso(now), iso(new_expiry or now), one),
                 )
