@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import threading
 import time
 from collections import Counter
@@ -110,6 +111,9 @@ def test_sigkill_again_and_again_loses_no_alert_and_repeats_only_the_window(tmp_
         figures[f"{name}_duplicates"] = sum(n - 1 for n in got.values() if n > 1)
         figures[f"{name}_lost"] = len(set(ids) - set(got))
         figures[f"{name}_unknown"] = len(set(got) - set(ids))
+    logs = (tmp_path / "daemon.log").read_text(errors="replace") + (tmp_path / "final.log").read_text(errors="replace")
+    commits = Counter(re.findall(r"alert (\d+) delivered to (\S+)", logs))
+    figures["committed_twice"] = sum(1 for n in commits.values() if n > 1)
     print("\nkill test:", json.dumps(figures))
 
     assert kills >= 10 and len(ids) >= 100 and from_feeds >= 1
@@ -121,3 +125,6 @@ def test_sigkill_again_and_again_loses_no_alert_and_repeats_only_the_window(tmp_
     # The one window: a provider's 2xx and the commit of that result. Sends are one
     # at a time, so a kill can repeat at most the one send it interrupted.
     assert figures["webhook_duplicates"] + figures["smtp_duplicates"] <= kills, figures
+    # ...and a repeat is never a second delivery the store knew of: no (alert, target)
+    # was ever recorded as delivered twice.
+    assert figures["committed_twice"] == 0, figures
