@@ -179,6 +179,8 @@ OFF_TOPIC = [
     # Russia's own S-400 deployments are not arms trade (written for this test).
     ("ru", "Расчеты С-400 заступили на боевое дежурство в Подмосковье", ""),
     ("en", "Russia deploys S-400 to Kaliningrad amid NATO drills", ""),
+    # Russian air defences deployed in Syria near Turkey are not a sale to Turkey (written for this test).
+    ("ar", "روسيا تنشر منظومات دفاع جوي في سوريا قرب الحدود التركية", ""),
     # S-300 to Iran (dev ar-saudinewsnet-alriyadh-2015-08-07-1010).
     ("ar", "", "وتناولت المحادثات القضايا الإقليمية والثنائية وتسليم إيران صواريخ أرض جو من طراز اس-300 "
                "وأسلحة أخرى من روسيا."),
