@@ -343,11 +343,11 @@ class Fetcher:
         seen = {current}
         permanent: str | None = None
         chain_is_permanent = True
-        conditional: dict[str, str] = {}
+        conditional: dict[str, bytes] = {}
         if etag:
-            conditional["If-None-Match"] = etag
+            conditional["If-None-Match"] = _header_bytes(etag)
         if last_modified:
-            conditional["If-Modified-Since"] = last_modified
+            conditional["If-Modified-Since"] = _header_bytes(last_modified)
 
         for hop in range(s.max_redirects + 1):
             check_url(current, allow_private_networks=s.allow_private_networks)
@@ -393,8 +393,11 @@ class Fetcher:
             name = name.lower()
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
         result.headers = headers
-        result.etag = headers.get("etag")
-        result.last_modified = headers.get("last-modified")
+        # Validators are kept as latin-1 text of the exact bytes, so that they can be sent
+        # back byte for byte even when a server puts non-ASCII in them.
+        raw = {name.lower(): value for name, value in response.headers.raw}
+        result.etag = raw[b"etag"].decode("latin-1") if b"etag" in raw else None
+        result.last_modified = raw[b"last-modified"].decode("latin-1") if b"last-modified" in raw else None
         if status >= 400:
             result.retry_after = parse_retry_after(headers.get("retry-after"))
 
@@ -547,6 +550,19 @@ class Fetcher:
 
 class _Failure(Exception):
     """A failure whose message is already the one-line `error`."""
+
+
+def _header_bytes(value: str) -> bytes:
+    """A stored validator as request header bytes: verbatim, minus line breaks.
+
+    A CR or LF would be refused by the HTTP library (it would end the header), so a
+    stored value holding one would fail every later fetch of the feed.
+    """
+    value = value.replace("\r", "").replace("\n", "").replace("\0", "")
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8")
 
 
 def _host_key(url: str) -> str:

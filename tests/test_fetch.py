@@ -144,6 +144,27 @@ def test_last_modified_round_trip(server, fetcher):
     assert second.not_modified and second.last_modified == stamp
 
 
+def test_non_ascii_validators_echoed_byte_for_byte(server, fetcher):
+    def route(h):
+        if h.headers.get("If-None-Match") == '"caf\xe9"' and h.headers.get("If-Modified-Since") == "\xe9t\xe9":
+            send(h, 304)
+        else:
+            send(h, 200, RSS, {"ETag": '"caf\xe9"', "Last-Modified": "\xe9t\xe9"})  # sent as latin-1 bytes
+
+    server.routes["/latin"] = route
+    first = fetcher.fetch(server.url("/latin"))
+    second = fetcher.fetch(server.url("/latin"), etag=first.etag, last_modified=first.last_modified)
+    assert second.error is None and second.not_modified
+
+
+def test_stored_validator_with_line_break_does_not_break_the_feed(server, fetcher):
+    server.routes["/feed"] = lambda h: send(h, 200, RSS)
+    r = fetcher.fetch(server.url("/feed"), etag='"a"\r\nX-Injected: 1')
+    assert r.error is None and r.status == 200
+    headers = server.headers_of_last("/feed")
+    assert "x-injected" not in headers and headers["if-none-match"] == '"a"X-Injected: 1'
+
+
 def _trickle_body(h):
     h.send_response(200)
     h.send_header("Content-Length", "1000")
