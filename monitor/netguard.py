@@ -173,7 +173,7 @@ def _resolver() -> ThreadPoolExecutor:
     global _resolver_pool
     with _resolver_lock:
         if _resolver_pool is None:
-            _resolver_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="resolve")
+            _resolver_pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="resolve")
         return _resolver_pool
 
 

@@ -195,7 +195,7 @@ def test_trickling_server_hits_total_deadline(server, fetcher, route):
     elapsed = time.monotonic() - started
     assert r.error == "timed out after 2s"
     assert r.content is None
-    assert 1.9 <= elapsed < 3.0
+    assert 1.9 <= elapsed < 4.0  # without the total deadline: minutes
 
 
 def test_gzip_bomb_is_capped_on_decoded_bytes(server, fetcher):
