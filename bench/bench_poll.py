@@ -4,8 +4,8 @@ Starts `feed_farm.py` in its own process (1,000 feeds x 50 items on 50 loopback
 addresses by default), then measures, each part in a fresh child process so that its
 peak memory is its own:
 
-  fetch+parse  `Fetcher.fetch_many` over every feed with `parse_feed` run as each
-               fetch completes: a cold pass (200s, full bodies), a warm pass
+  fetch+parse  `Fetcher.fetch_many` over every feed without parsing (the fetch layer
+               alone), then with `parse_feed` run as each fetch completes: a cold pass (200s, full bodies), a warm pass
                (conditional GETs, all 304), the cold pass again with parsing on two
                worker processes (`ParserPool`); and, on the same bodies,
                feedparser.parse alone and parse_feed alone, single-threaded, CPU per item.
@@ -104,6 +104,10 @@ def phase_fetch_parse(farm: dict) -> dict:
             with lock:
                 entries += count
 
+    with _Timer() as fetch_only:
+        fetched = fetcher.fetch_many([FetchRequest(u) for u in urls])
+    fetch_errors = sum(r.error is not None for r in fetched)
+    del fetched
     with _Timer() as cold:
         results = fetcher.fetch_many([FetchRequest(u) for u in urls], on_result)
     warm_requests = [FetchRequest(r.url, r.etag, r.last_modified) for r in results]
@@ -144,6 +148,9 @@ def phase_fetch_parse(farm: dict) -> dict:
         "errors": len(errors),
         "first_error": errors[0] if errors else None,
         "entries": entries,
+        "fetch_only_wall": fetch_only.wall,
+        "fetch_only_cpu": fetch_only.cpu,
+        "fetch_only_errors": fetch_errors,
         "cold_wall": cold.wall,
         "cold_cpu": cold.cpu,
         "warm_wall": warm.wall,
@@ -291,6 +298,8 @@ def report(farm: dict, fp: dict, pipe: dict | None) -> str:
         f"{os.cpu_count()} CPUs",
         "",
         "fetch+parse (Fetcher.fetch_many, parse_feed in the fetch threads)",
+        f"  fetch only, cold  {fp['fetch_only_wall']:6.2f} s wall  {fp['fetch_only_cpu']:6.2f} s CPU   "
+        f"{fp['fetch_only_errors']} errors",
         f"  cold  {fp['cold_wall']:6.2f} s wall  {fp['cold_cpu']:6.2f} s CPU   {fp['entries']} entries, {fp['errors']} errors",
         f"  warm  {fp['warm_wall']:6.2f} s wall  {fp['warm_cpu']:6.2f} s CPU   {fp['warm_304']} x 304",
         f"  cold, parsing on 2 worker processes (ParserPool)  {fp['pooled_wall']:6.2f} s wall  "

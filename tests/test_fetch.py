@@ -429,3 +429,23 @@ def test_fetch_many_limits_per_host_concurrency(server):
     assert all(r.error is None for r in results)
     assert sorted(seen) == list(range(10))
     assert counts["max"] == 2
+
+
+def test_fetch_many_over_a_farm_of_hosts_then_all_304():
+    """Many feeds on many loopback hosts at once: all fetched, then all answered 304."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from feed_farm import FeedFarm
+
+    with FeedFarm(feeds=200, items=5, hosts=10) as farm, Fetcher(
+        FetchSettings(timeout=10, allow_private_networks=True)
+    ) as f:
+        cold = f.fetch_many([FetchRequest(u) for u in farm.urls()])
+        assert [r.error for r in cold] == [None] * 200
+        assert all(len(parse_feed(r.content, r.headers, r.final_url).entries) == 5 for r in cold)
+        assert cold[0].headers.get("content-encoding") == "gzip"
+        warm = f.fetch_many([FetchRequest(r.url, r.etag, r.last_modified) for r in cold])
+        assert all(r.not_modified and r.content is None for r in warm)
+        assert farm.not_modified == 200
