@@ -243,23 +243,31 @@ def send_due_alerts(
     should_stop: Callable[[], bool] = lambda: False,
     limit: int = 50,
     rng: random.Random | None = None,
+    resting: dict[str, datetime] | None = None,
 ) -> SendReport:
-    """Queue due digests, then try every due alert once. Never raises for a delivery problem."""
+    """Queue due digests, then try every due alert once. Never raises for a delivery problem.
+
+    `resting` maps a target to the time before which it is not tried again, because a
+    send to it just failed: the other alerts wait for it rather than hammering a service
+    that is down or rate-limiting us. Pass the same dict from one call to the next (the
+    daemon does) to keep that across rounds.
+    """
     from monitor.digest import queue_digests
 
     report = SendReport()
     rng = rng or random.Random()
+    resting = {} if resting is None else resting
     queue_digests(store, targets, config, now())
     for alert in store.claim_due_alerts(now(), LEASE, limit, owner=claim_owner()):
         if should_stop():
             # Hand the rest back at once rather than leaving them leased.
             store.release_alert(alert["id"])
             continue
-        _deliver(store, alert, targets, config, now, rng, report, should_stop)
+        _deliver(store, alert, targets, config, now, rng, report, should_stop, resting)
     return report
 
 
-def _deliver(store, alert, targets, config, now, rng, report, should_stop) -> None:
+def _deliver(store, alert, targets, config, now, rng, report, should_stop, resting) -> None:
     moment = now()
     if moment >= parse_iso(alert["expires_at"]):
         store.finish_attempt(alert["id"], status="expired", now=moment, next_attempt_at=None,
@@ -273,6 +281,7 @@ def _deliver(store, alert, targets, config, now, rng, report, should_stop) -> No
         AlertMessage(alert["title"], alert["body"], alert["body_html"] or ""), alert["id"])
     states = store.target_states(alert["id"])
     errors: list[str] = []
+    postponed: dict[str, datetime] = {}
     hour_ago = moment - timedelta(hours=1)
     for target in mine:
         state = states.get(target.id)
@@ -282,6 +291,10 @@ def _deliver(store, alert, targets, config, now, rng, report, should_stop) -> No
         if due is not None and due > moment:
             report.deferred += 1
             continue  # this target backs off; the others go ahead
+        if resting.get(target.id, moment) > moment:
+            postponed[target.id] = resting[target.id]
+            report.deferred += 1
+            continue  # it failed a moment ago for another alert: wait with that one
         if should_stop():
             break
         if alert["kind"] in CAPPED_KINDS and store.alerts_sent_since(target.id, hour_ago) >= individual_allowance(config):
@@ -297,25 +310,34 @@ def _deliver(store, alert, targets, config, now, rng, report, should_stop) -> No
         store.record_target_result(alert["id"], target.id, target.label, ok=error is None,
                                    error=error, now=moment, next_attempt_at=retry_at)
         if error:
+            resting[target.id] = retry_at
             errors.append(f"{target.label}: {error}")
             log.warning("alert %s to %s failed (try %d, next at %s): %s", alert["id"], target.label,
                         attempts, retry_at.strftime("%H:%M:%S"), error)
         else:
             log.info("alert %s delivered to %s", alert["id"], target.label)
-    _settle(store, alert, mine, moment, errors, report)
+    _settle(store, alert, mine, moment, errors, report, postponed)
 
 
-def _settle(store, alert, mine, moment, errors, report) -> None:
+def _settle(store, alert, mine, moment, errors, report, postponed) -> None:
     """Set the alert's status and next try from its targets' rows."""
     states = store.target_states(alert["id"])
-    waiting = [states.get(t.id) for t in mine if (states.get(t.id) or {}).get("status") not in DONE_FOR_TARGET]
+    waiting = [t.id for t in mine if (states.get(t.id) or {}).get("status") not in DONE_FOR_TARGET]
     if mine and not waiting:
         store.finish_attempt(alert["id"], status="sent", now=moment, next_attempt_at=None, error=None)
         report.sent += 1
         return
-    retry_times = [parse_iso(s["next_attempt_at"]) for s in waiting if s and s["next_attempt_at"]]
-    # A target not tried yet (stopping, or a new target) is due at once.
-    next_at = moment if any(s is None for s in waiting) or not retry_times else min(retry_times)
+    times = []
+    for target_id in waiting:
+        state = states.get(target_id)
+        if target_id in postponed:
+            times.append(postponed[target_id])
+        elif state and state["next_attempt_at"]:
+            times.append(parse_iso(state["next_attempt_at"]))
+        else:
+            times.append(moment)  # not tried yet (stopping, or a target added): due at once
+    next_at = min(times) if times else moment
+    waiting = [states.get(t) for t in waiting]
     if not mine:
         errors = [f"target {alert['target']} is no longer configured"]
         next_at = moment + timedelta(minutes=10)

@@ -60,6 +60,7 @@ class Daemon:
         self.stopping = threading.Event()
         self.reload_requested = threading.Event()
         self._lock = threading.Lock()  # guards swapping config/runtime on reload
+        self._resting: dict = {}  # target -> time: a target that just failed rests (monitor.alert)
         self._retired: list[Runtime] = []  # replaced runtimes, closed when no poll uses them
         self._running = 0  # jobs in flight, for a bounded stop
         self._idle = threading.Condition()
@@ -107,7 +108,8 @@ class Daemon:
             config, targets = self.config, self.targets
         with Store.open(config.database) as store:
             release_dead_claims(store)  # a killed `monitor poll` may have held some
-            report = send_due_alerts(store, targets, config.alerts, should_stop=self.stopping.is_set)
+            report = send_due_alerts(store, targets, config.alerts, should_stop=self.stopping.is_set,
+                                     resting=self._resting)
         if report.sent or report.failed or report.expired or report.held:
             log.info("send: %d sent, %d failed, %d expired, %d held for digests",
                      report.sent, report.failed, report.expired, report.held)

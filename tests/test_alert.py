@@ -279,3 +279,29 @@ def test_stopping_hands_unsent_alerts_back(store, receivers):
     assert report.sent == 0 and receiver.attempts == 0
     assert store.claim_owners() == set()
     assert store.alert_counts()["pending"] == 3
+
+
+def test_a_target_that_fails_rests_instead_of_being_hammered_by_every_alert(store, receivers):
+    down, good = receivers
+    down.fail_next = 1000
+    down.fail_status = 429
+    config = config_for(down, good)
+    targets = build_targets(config)
+    clock = Clock()
+    ids = queue_at(store, clock, 10)
+    resting: dict = {}
+    send_due_alerts(store, targets, config, now=clock, resting=resting)
+    assert down.attempts == 1  # one 429 and the other nine alerts wait with it
+    assert len(good.received) == 10  # the healthy target is not held up
+    waiting = [store.get_alert(i) for i in ids[1:]]
+    assert {a["status"] for a in waiting} == {"pending"}
+    [first_retry] = [t["next_attempt_at"] for t in store.get_alert(ids[0])["targets"] if t["status"] == "failed"]
+    assert {a["next_attempt_at"] for a in waiting} == {first_retry}
+    clock.advance(seconds=20)
+    send_due_alerts(store, targets, config, now=clock, resting=resting)
+    assert down.attempts == 1  # still resting: a rate limit waits at least a minute
+    down.fail_next = 0
+    clock.advance(minutes=30)
+    send_due_alerts(store, targets, config, now=clock, resting=resting)
+    assert sorted(references(webhook_texts(down))) == ids
+    assert len(good.received) == 10
