@@ -179,6 +179,13 @@ class Tuning:
     kind_penalty: float = 0.4
     frame_floor: float = 0.5  # score factor for an unrelated concept frame
     undated_min_fact: float = 0.4  # undated: the strongest shared fact must weigh this much
+    # Conflicting rare concepts (another buyer) scale the score down; with fewer than
+    # 1 / rare_concept_share stories open no concept counts as rare.
+    concept_conflict: bool = True
+    rare_concept_share: float = 0.15  # concepts in at most this share of stories are rare
+    conflict_weight: float = 0.05  # share of the concept vector a conflicting concept needs
+    conflict_factor: float = 0.6  # score factor for a conflict
+    kind_confident: int = 2  # members that must share a kind before it can conflict
 
 
 TUNING = Tuning()
@@ -193,6 +200,7 @@ class _Evidence:
     facts: float
     best_fact: float  # the strongest single shared fact
     wording: float  # shared wording, same language only
+    conflict: str | None = None  # rare concepts that tell the item and the story apart
 
 
 class _Specificity:
@@ -217,12 +225,19 @@ class _Specificity:
                         for t in features.terms}
         self.number_df = {n: sum(1 for s in stories if n in s.numbers) for n in features.numbers}
         self.date_df = {d: sum(1 for s in stories if d in s.dates) for d in features.dates}
+        # Concepts too: on a topic about the S-400, "s400" and "russia" are in nearly every
+        # story; a buyer ("saudi_arabia") or a law ("caatsa") is in few (see _concept_conflict).
+        concept_df: dict[str, int] = {}
+        for s in stories:
+            for c in s.centroid:
+                concept_df[c] = concept_df.get(c, 0) + 1
+        self.concept_df = concept_df
 
     def weight(self, df: int) -> float:
         if self.total < 3:
             return TUNING.few_stories_weight  # too few stories to tell topic words from facts
-        # Squared IDF: a name in one story of thirty counts fully, one in eight of them
-        # (Ankara, Russian) hardly at all.
+        # IDF scaled to [0, 1]: a name in one story of thirty counts fully, one in most
+        # of them (Ankara, Russian) hardly at all.
         idf = max(0.0, math.log((self.total + 1) / max(df, 1)) / math.log(self.total + 1))
         return idf ** TUNING.idf_power
 
@@ -256,13 +271,15 @@ def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> 
         total = sum(spec.weight(spec.term_df[t]) for t in features.terms)
         common = sum(spec.weight(spec.term_df[t]) for t in features.terms if t in story_terms)
         lexical = common / total if total else 0.0
-    confident = {k for k, n in story.kinds.items() if n >= 2 and 2 * n >= story.item_count}
+    confident = {k for k, n in story.kinds.items()
+                 if n >= TUNING.kind_confident and 2 * n >= story.item_count}
     story_kinds = {k for k, n in story.kinds.items() if 2 * n >= story.item_count}
     kinds_agree = None
     if features.kinds and story_kinds & set(features.kinds):
         kinds_agree = True
     elif features.kinds and confident:
         kinds_agree = False
+    conflict = _concept_conflict(features, story, spec)
     closeness = 0.0
     t = features.event_time
     if t is not None and story.event_first is not None:
@@ -285,10 +302,34 @@ def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> 
     elif kinds_agree is False:
         score -= TUNING.kind_penalty
     score *= gate
+    if conflict:
+        score *= TUNING.conflict_factor
     shared = ([f"name {e.lstrip('~')}" for e in entities[:4]] + [f"number {n}" for n in numbers[:2]]
               + [f"date {d}" for d in dates[:2]])
     return _Evidence(round(score, 4), shared, kinds_agree, frame, facts, max(each, default=0.0),
-                     wording)
+                     wording, conflict)
+
+
+def _concept_conflict(features: StoryFeatures, story: StoryState, spec: _Specificity) -> str | None:
+    """A rare concept only the item has and one only the story has: different events.
+
+    A report on Saudi Arabia's deal is not one on India's, even when both name Putin and
+    a 5 October; rare concepts are the buyer, the law or the other weapon, while the
+    concepts of the whole topic (the S-400, Russia) are in nearly every story.
+    """
+    if spec.total < 3 or not TUNING.concept_conflict:
+        return None
+    rare = TUNING.rare_concept_share * spec.total
+    norm = _norm(features.concepts)
+    mine = [c for c, w in features.concepts.items()
+            if w / norm >= TUNING.conflict_weight and spec.concept_df.get(c, 0) <= rare
+            and c not in story.centroid]
+    if not mine:
+        return None
+    theirs = [c for c, w in story.centroid.items()
+              if w / story.item_count >= TUNING.conflict_weight
+              and spec.concept_df.get(c, 0) <= rare and c not in features.concepts]
+    return f"{min(mine)} rather than {min(theirs)}" if theirs else None
 
 
 def _in_window(features: StoryFeatures, story: StoryState, window: timedelta) -> bool:
@@ -361,7 +402,8 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
                              f"{'/'.join(sorted(story.kinds))}.", related_to=story.id)
     return StoryDecision(None, "new", evidence.score,
                          f"Closest story {story.id} scores {evidence.score:.2f} "
-                         f"(needs {threshold:.2f}): {why}.")
+                         f"(needs {threshold:.2f}): {why}"
+                         + (f"; concepts differ: {evidence.conflict}." if evidence.conflict else "."))
 
 
 # ---------------------------------------------------------------------------
