@@ -61,6 +61,7 @@ class Daemon:
         self.reload_requested = threading.Event()
         self._lock = threading.Lock()  # guards swapping config/runtime on reload
         self._resting: dict = {}  # target -> time: a target that just failed rests (monitor.alert)
+        self._retried_marker: str | None = None
         self._retired: list[Runtime] = []  # replaced runtimes, closed when no poll uses them
         self._running = 0  # jobs in flight, for a bounded stop
         self._idle = threading.Condition()
@@ -108,6 +109,10 @@ class Daemon:
             config, targets = self.config, self.targets
         with Store.open(config.database) as store:
             release_dead_claims(store)  # a killed `monitor poll` may have held some
+            retried = store.get_meta("alerts_retried_at")
+            if retried != self._retried_marker:  # `monitor alerts retry` asks for a try now
+                self._retried_marker = retried
+                self._resting.clear()
             report = send_due_alerts(store, targets, config.alerts, should_stop=self.stopping.is_set,
                                      resting=self._resting)
         if report.sent or report.failed or report.expired or report.held:

@@ -233,3 +233,24 @@ def test_alerts_command_shows_each_targets_state_and_retry_and_test_work(tmp_pat
         down.down = True
         test = run_cli(config, "alerts", "test")
         assert test.returncode == 1 and "FAILED" in test.stdout and "1 of 2 targets failed" in test.stderr
+
+
+def test_alerts_retry_reaches_the_running_daemon_at_once(tmp_path):
+    with WebhookReceiver() as hook:
+        hook.down = True
+        config = write_config(tmp_path, [], [hook.apprise_url()], 'retry_base = "1h"\nretry_max = "2h"')
+        with Store.open(tmp_path / "monitor.db") as store:
+            ids = enqueue(store, 2)
+        with DaemonProcess(config, tmp_path / "daemon.log") as daemon:
+            def failed() -> bool:
+                with Store.open(tmp_path / "monitor.db") as store:
+                    return store.get_alert(ids[0])["status"] == "failed"
+            assert wait_for(failed, 20), daemon.log()
+            time.sleep(1)
+            assert hook.started == 1  # the second alert rests with the first: one try in all
+            hook.down = False
+            retried = run_cli(config, "alerts", "retry", "--failed")
+            assert retried.returncode == 0, retried.stderr
+            assert wait_for(lambda: len(hook.received) == 2, 10), daemon.log()
+            daemon.stop()
+    assert sorted(references(webhook_texts(hook))) == ids

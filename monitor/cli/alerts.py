@@ -72,7 +72,7 @@ def _one_line(text: str | None, limit: int) -> str:
 
 @alerts.command("retry")
 @click.argument("alert_id", type=int, required=False, metavar="[ID]")
-@click.option("--failed", "all_failed", is_flag=True, help="Every failed or expired alert.")
+@click.option("--failed", "all_failed", is_flag=True, help="Every failed or expired alert, and those waiting on a failed target.")
 @pass_app
 def alerts_retry(app: App, alert_id: int | None, all_failed: bool) -> None:
     """Make a failed or expired alert due now (the daemon sends it within seconds)."""

@@ -240,8 +240,10 @@ class AlertsMixin:
                 ids = [r["id"] for r in self.query(
                     "SELECT id FROM alerts WHERE id = ? AND status != 'sent'", (alert_id,))]
             else:
+                # Pending alerts waiting on a resting target are held back by a failure too.
                 ids = [r["id"] for r in self.query(
-                    "SELECT id FROM alerts WHERE status IN ('failed', 'expired')")]
+                    "SELECT id FROM alerts WHERE status IN ('failed', 'expired') "
+                    "OR (status = 'pending' AND next_attempt_at > ?)", (iso(now),))]
             for one in ids:
                 self.execute(
                     "UPDATE alerts SET status = CASE WHEN status = 'pending' THEN 'pending' ELSE 'failed' END, "
@@ -255,6 +257,8 @@ class AlertsMixin:
                     "WHERE alert_id = ? AND status IN ('failed', 'expired')",
                     (iso(now), one),
                 )
+            # Tells a running daemon to stop letting failed targets rest: try them now.
+            self.set_meta("alerts_retried_at", f"{iso(now)} {len(ids)}")
             return len(ids)
 
     def alert_counts(self) -> dict:
