@@ -78,7 +78,7 @@ def test_sigterm_during_a_send_finishes_it_and_exits_within_seconds(tmp_path):
             assert wait_for(lambda: hook.started >= 1, 20), daemon.log()
             took = daemon.stop()
             assert daemon.process.returncode == 0
-        assert took < 6, f"exit took {took:.1f}s"
+        assert took < 8, f"exit took {took:.1f}s"
         with Store.open(tmp_path / "monitor.db") as store:
             alert = store.get_alert(alert_id)
             assert alert["status"] == "sent" and alert["claimed_until"] is None
@@ -100,7 +100,7 @@ def test_sigterm_with_a_hung_send_exits_and_hands_the_alert_back(tmp_path):
         with DaemonProcess(config, tmp_path / "daemon.log") as daemon:
             assert wait_for(lambda: hook.started >= 1, 20), daemon.log()
             took = daemon.stop()
-        assert took < 9, f"exit took {took:.1f}s"
+        assert took < 12, f"exit took {took:.1f}s"
         assert "handed back" in daemon.log()
         with Store.open(tmp_path / "monitor.db") as store:
             alert = store.get_alert(alert_id)
