@@ -39,9 +39,10 @@ def alerts(ctx: click.Context, status: str | None, limit: int, as_json: bool) ->
         click.echo("(none)")
         return
     for row in rows:
-        next_try = f", next try {row['next_attempt_at']}" if row["status"] in ("pending", "failed") else ""
+        waiting = row["status"] in ("pending", "failed")
+        timing = f", next try {row['next_attempt_at']} · expires {row['expires_at']}" if waiting else ""
         click.echo(f"#{row['id']} {row['status']} {row['kind']} · created {row['created_at']} · "
-                   f"{row['attempts']} round(s){next_try} · expires {row['expires_at']}")
+                   f"{row['attempts']} round(s){timing}")
         click.echo(f"    {_one_line(row['title'], 100)}")
         for target in row["targets"]:
             click.echo("    -> " + _target_line(target))
