@@ -449,3 +449,10 @@ def test_fetch_many_over_a_farm_of_hosts_then_all_304():
         warm = f.fetch_many([FetchRequest(r.url, r.etag, r.last_modified) for r in cold])
         assert all(r.not_modified and r.content is None for r in warm)
         assert farm.not_modified == 200
+
+
+def test_cookies_are_not_carried_between_fetches(server, fetcher):
+    server.routes["/cookie"] = lambda h: send(h, 200, RSS, {"Set-Cookie": "session=abc; Path=/"})
+    fetcher.fetch(server.url("/cookie"))
+    fetcher.fetch(server.url("/cookie"))
+    assert "cookie" not in server.headers_of_last("/cookie")
