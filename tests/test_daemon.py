@@ -70,12 +70,14 @@ def test_every_alert_reaches_a_flaky_webhook_and_a_mail_server_exactly_once(tmp_
 
 def test_sigterm_during_a_send_finishes_it_and_exits_within_seconds(tmp_path):
     with WebhookReceiver() as hook:
-        hook.delay = 2.0  # a slow service: the send is in flight when SIGTERM comes
+        hook.delay = 3.0  # a slow service: the send is in flight when SIGTERM comes
         config = write_config(tmp_path, [], [hook.apprise_url()], FAST_RETRY)
         with Store.open(tmp_path / "monitor.db") as store:
             [alert_id] = enqueue(store, 1)
         with DaemonProcess(config, tmp_path / "daemon.log") as daemon:
             assert wait_for(lambda: hook.started >= 1, 20), daemon.log()
+            time.sleep(1.5)  # send ticks pass meanwhile
+            assert hook.received == []
             took = daemon.stop()
             assert daemon.process.returncode == 0
         assert took < 8, f"exit took {took:.1f}s"
@@ -83,6 +85,9 @@ def test_sigterm_during_a_send_finishes_it_and_exits_within_seconds(tmp_path):
             alert = store.get_alert(alert_id)
             assert alert["status"] == "sent" and alert["claimed_until"] is None
             assert store.get_meta("daemon_pid") is None
+        # The slow send overran its ticks: counted and shown, not skipped in silence.
+        info = json.loads(run_cli(config, "status", "--json").stdout)
+        assert info["job_errors"].get("job_busy.send", 0) >= 2
         # A restart sends nothing again.
         with DaemonProcess(config, tmp_path / "daemon2.log") as again:
             time.sleep(2)
