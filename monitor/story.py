@@ -185,6 +185,9 @@ class Tuning:
     rare_concept_share: float = 0.15  # concepts in at most this share of stories are rare
     conflict_weight: float = 0.05  # share of the concept vector a conflicting concept needs
     conflict_factor: float = 0.6  # score factor for a conflict
+    one_sided_members: int = 4
+    name_by_language: bool = True  # a name common in the item's language is the topic
+    lang_min_stories: int = 3
     kind_confident: int = 2  # members that must share a kind before it can conflict
 
 
@@ -221,6 +224,12 @@ class _Specificity:
                 if any(entity_match(e, k) for k in b.get(e.lstrip("~")[:3], ()))}
             for e in features.entities}
         self.entity_df = {e: len(ids) for e, ids in self.entity_hits.items()}
+        # Most stories in other scripts cannot show a name the way this item spells it
+        # (Турция, تركيا for Turkey): a name is also weighed among the stories that have
+        # items in the item's language, where a topic name (Turkey, Ankara) is common.
+        same_lang = {s.id for s in stories if features.lang in s.terms}
+        self.lang_total = len(same_lang)
+        self.entity_lang_df = {e: len(ids & same_lang) for e, ids in self.entity_hits.items()}
         self.term_df = {t: sum(1 for s in stories if t in s.terms.get(features.lang, ()))
                         for t in features.terms}
         self.number_df = {n: sum(1 for s in stories if n in s.numbers) for n in features.numbers}
@@ -233,12 +242,19 @@ class _Specificity:
                 concept_df[c] = concept_df.get(c, 0) + 1
         self.concept_df = concept_df
 
-    def weight(self, df: int) -> float:
-        if self.total < 3:
+    def name_weight(self, key: str) -> float:
+        weight = self.weight(self.entity_df[key])
+        if TUNING.name_by_language and self.lang_total >= TUNING.lang_min_stories:
+            weight = min(weight, self.weight(self.entity_lang_df[key], self.lang_total))
+        return weight
+
+    def weight(self, df: int, total: int | None = None) -> float:
+        total = self.total if total is None else total
+        if total < 3:
             return TUNING.few_stories_weight  # too few stories to tell topic words from facts
         # IDF scaled to [0, 1]: a name in one story of thirty counts fully, one in most
         # of them (Ankara, Russian) hardly at all.
-        idf = max(0.0, math.log((self.total + 1) / max(df, 1)) / math.log(self.total + 1))
+        idf = max(0.0, math.log((total + 1) / max(df, 1)) / math.log(total + 1))
         return idf ** TUNING.idf_power
 
 
@@ -261,7 +277,7 @@ def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> 
                       key=lambda e: len(spec.entity_hits[e]))
     numbers = [n for n in features.numbers if n in story.numbers]
     dates = [d for d in features.dates if d in story.dates]
-    each = ([_name_strength(e) * spec.weight(spec.entity_df[e]) for e in entities]
+    each = ([_name_strength(e) * spec.name_weight(e) for e in entities]
             + [TUNING.number * spec.weight(spec.number_df[n]) for n in numbers]
             + [TUNING.date * spec.weight(spec.date_df[d]) for d in dates])
     facts = min(1.0, sum(each))
@@ -329,7 +345,12 @@ def _concept_conflict(features: StoryFeatures, story: StoryState, spec: _Specifi
     theirs = [c for c, w in story.centroid.items()
               if w / story.item_count >= TUNING.conflict_weight
               and spec.concept_df.get(c, 0) <= rare and c not in features.concepts]
-    return f"{min(mine)} rather than {min(theirs)}" if theirs else None
+    if theirs:
+        return f"{min(mine)} rather than {min(theirs)}"
+    if story.item_count >= TUNING.one_sided_members:
+        # Many reports of the story and none mentions it: a different event.
+        return f"{min(mine)}, which none of its {story.item_count} items has"
+    return None
 
 
 def _in_window(features: StoryFeatures, story: StoryState, window: timedelta) -> bool:
