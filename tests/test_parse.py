@@ -223,7 +223,7 @@ def test_pathological_parse_stopped_by_cpu_budget():
     started = time.monotonic()
     with pytest.raises(ParseError, match="parsing took more than 0.3s"):
         parse_feed(body, RSS_HEADERS, URL, ParseLimits(max_parse_cpu_seconds=0.3))
-    assert time.monotonic() - started < 10  # unbounded, this document takes minutes
+    assert time.monotonic() - started < 10  # the match above is the proof; this only catches a hang
     # The stop must not linger and go off later in the caller's code.
     deadline = time.monotonic() + 0.3
     while time.monotonic() < deadline:
