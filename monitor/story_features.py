@@ -148,11 +148,53 @@ def _entity_keys(title: str, text: str) -> list[str]:
     return keys
 
 
+# Places that languages translate rather than transliterate ("Black Sea", البحر الأسود,
+# Черное море, Karadeniz): no skeleton can meet them, so they are named here, as keys
+# "=<place>" that match only themselves. Forms are folded (see `fold`) and match a prefix,
+# so that case endings (Черного моря, Crnom moru) are covered.
+_TRANSLATED_PLACES: dict[str, tuple[str, ...]] = {
+    "blacksea": ("black sea", "البحر الاسود", "черное мор", "черного мор", "черном мор",
+                 "черноморск", "karadeniz", "mer noire", "mar nero", "mar negro",
+                 "schwarze meer", "schwarzen meer", "schwarzes meer", "crno more", "crnom moru",
+                 "crnog mora", "μαυρη θαλασσα", "μαυρης θαλασσας", "دریای سیاه"),
+    "mediterranean": ("mediterranean", "البحر المتوسط", "البحر الابيض المتوسط", "средиземн",
+                      "akdeniz", "mediterran", "mediterrane", "μεσογει", "sredozem",
+                      "دریای مدیترانه"),
+    "aegean": ("aegean", "بحر ايجه", "эгейск", "ege deniz", "mer egee", "mar egeo", "agais",
+               "αιγαι", "egejsk"),
+    "redsea": ("red sea", "البحر الاحمر", "красное мор", "красного мор", "kizildeniz",
+               "mer rouge", "mar rosso", "mar vermelho", "mar rojo", "roten meer", "rotes meer",
+               "ερυθρα θαλασσα", "دریای سرخ"),
+    "gulf": ("persian gulf", "arabian gulf", "الخليج العربي", "الخليج الفارسي", "персидск",
+             "basra korfezi", "golfe persique", "golfo persico", "persischen golf",
+             "خلیج فارس"),
+    "caspian": ("caspian", "بحر قزوين", "каспий", "hazar deniz", "caspienne", "caspio",
+                "kaspisch", "κασπια", "دریای خزر"),
+    "baltic": ("baltic", "بحر البلطيق", "балтийск", "baltik", "baltique", "baltico",
+               "ostsee", "βαλτικ"),
+    "whitehouse": ("white house", "البيت الابيض", "белый дом", "белого дома", "белом доме",
+                   "beyaz saray", "maison blanche", "casa bianca", "casa branca", "casa blanca",
+                   "weisse haus", "weissen haus", "λευκος οικος", "λευκο οικο", "λευκου οικου",
+                   "bela kuca", "bele kuce", "کاخ سفید"),
+}
+_PLACE_PATTERN = re.compile("|".join(
+    f"(?P<{key}>" + "|".join(re.escape(f) for f in forms) + ")"
+    for key, forms in _TRANSLATED_PLACES.items()))
+
+
+def _place_keys(text: str) -> list[str]:
+    """Translated place names the text mentions, as "=<place>" keys."""
+    return sorted({f"={m.lastgroup}" for m in _PLACE_PATTERN.finditer(fold(text))})
+
+
 def entity_match(a: str, b: str) -> bool:
     """Two skeletons name the same thing when one extends the other (case endings, suffixes).
 
-    Keys marked "~" (name-like Arabic words, a guess) match each other only when equal.
+    Keys marked "~" (name-like Arabic words, a guess) match each other only when equal;
+    keys marked "=" (translated places) match only themselves.
     """
+    if a.startswith("=") or b.startswith("="):
+        return a == b
     if a.startswith("~") and b.startswith("~"):
         return a == b
     a, b = a.lstrip("~"), b.lstrip("~")
@@ -432,7 +474,7 @@ def features_for(title: str, text: str, lang: str, published: datetime | None,
         concepts={k: float(v) for k, v in sorted(concepts.items()) if v},
         signature=minhash(words),
         terms=terms,
-        entities=sorted(set(_entity_keys(title, text))),
+        entities=sorted(set(_entity_keys(title, text)) | set(_place_keys(body))),
         numbers=sorted(set(_numbers(body))),
         dates=sorted(set(_dates(body))),
         kinds=_kinds(_lead(title, text)),
