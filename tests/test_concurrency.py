@@ -64,4 +64,6 @@ def test_cli_reads_and_writes_while_the_daemon_writes(tmp_path):
     assert slowest < 10, f"a command waited {slowest:.1f}s"
     with Store.open(db) as store:
         assert store.query_one("SELECT verdict FROM reviews WHERE item_id = ?", (item,))["verdict"] == "relevant"
-        assert store.alert_counts()["failed"] > 10  # the daemon really was writing retries meanwhile
+        # The daemon really was committing meanwhile: a send result for most alerts.
+        delivered = store.query_one("SELECT COUNT(*) AS n FROM alert_targets WHERE status = 'sent'")["n"]
+        assert delivered > 50
