@@ -13,14 +13,19 @@ Pure logic, no I/O, deterministic. The store persists `StoryState` (and may pers
     index.put(state)
 
 The text features (`monitor.story_features`) are computed once per item; this module keeps
-the story states, decides and holds the alert policy. Two items join when they are copies
-of one text (MinHash over word shingles, within a language) or when they report one event: the same topic frame (the matcher's concept
-vector, which works across languages), the same kind of development (test, delivery,
-signing...), shared wording within a language, and facts that name *this* event rather
-than the topic: people and places (compared on a consonant skeleton so that Grisham,
-غريشام and Гришэм meet), numbers with their scale ("$5bn", "5 مليار", "5 млрд") and
-calendar dates. How telling a fact is comes from the candidate stories themselves: a name
-most of them share (Turkey, Ankara) is the topic, a name one of them has (Sinop) is an event.
+the story states, decides, and holds the alert policy. Two items join when they are copies
+of one text (MinHash over word shingles, within a language) or when they report one event:
+the same topic frame (the matcher's concept vector, which works across languages), the
+same kind of development (test, delivery, signing...), shared wording within a language,
+and facts that name *this* event rather than the topic: people and places (compared on a
+consonant skeleton so that Grisham, غريشام and Гришэм meet; translated places such as the
+Black Sea by name), numbers with their scale ("$5bn", "5 مليار", "5 млрд") and calendar
+dates. How telling a fact is comes from the candidate stories themselves: a name most of
+them share (Turkey, Ankara) is the topic, a name one of them has (Sinop) is an event; a
+name is also weighed among the stories in the item's own language, since stories in other
+scripts cannot show it. Conflicting evidence holds a join back: a rare concept only the
+item has against one only the story has (another buyer: Saudi Arabia, not India), or one
+that none of a well-reported story's items has.
 
 Time: an item's event time is its published date, else the latest full date its text
 states. Two dated reports more than `window` apart are different events. An undated item
@@ -159,6 +164,8 @@ class StoryDecision:
 
 
 DUPLICATE_SIMILARITY = 0.4  # estimated shingle Jaccard; light rewrites of wire copy sit above
+
+
 @dataclass(frozen=True)
 class Tuning:
     """The weights of the evidence; one place, so that the bench can show their effect."""
@@ -185,9 +192,9 @@ class Tuning:
     rare_concept_share: float = 0.15  # concepts in at most this share of stories are rare
     conflict_weight: float = 0.05  # share of the concept vector a conflicting concept needs
     conflict_factor: float = 0.6  # score factor for a conflict
-    one_sided_members: int = 4
+    one_sided_members: int = 4  # items a story needs before a concept none has conflicts
     name_by_language: bool = True  # a name common in the item's language is the topic
-    lang_min_stories: int = 3
+    lang_min_stories: int = 3  # stories in that language needed to judge
     kind_confident: int = 2  # members that must share a kind before it can conflict
 
 

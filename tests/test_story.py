@@ -83,6 +83,23 @@ SECOND_FLIGHT = (
     "A second Russian cargo plane carrying parts of the S-400 air defence system landed at the "
     "Murted military airbase northwest of Ankara on Saturday, the Turkish defence ministry said.")
 DELIVERY = {"s400": 4.0, "turkey": 1.0, "russia": 0.5, "delivery": 0.4, "air_defence": 1.0}
+# Saudi Arabia's deal a year before India's: Putin named in both.
+TRUTHER_SAUDI = (
+    "King Salman of SaudiArabia in a historic visit to Moscow has agreed to purchase S-400 air "
+    "defense systems",
+    "Atlas News- King Salman of Saudi Arabia in a historic visit to Moscow has agreed to purchase "
+    "S-400 air defense systems along with other rocket launching systems which are “expected to "
+    "play a pivotal role in the growth and development of the military and military systems "
+    "industry in Saudi Arabia.” Vladimir #Putin inside the Kremlin told reporters “This is the "
+    "first visit by a Saudi Arabian monarch in the history of our relations and that in itself is "
+    "a landmark event.”")
+SAUDI_DEAL = {"s400": 6.0, "saudi_arabia": 1.05, "russia": 0.75, "purchase": 0.6, "air_defence": 1.5}
+# The Sinop test in Arabic: the place is "the Black Sea", never Sinop.
+SINOP_AR = (
+    "",
+    "أعلنت وكالة “رويترز” للأنباء، أن تركيا أجرت اليوم في البحر الأسود، اختبارا لأنظمة الدفاع الجوي "
+    "S-400 المشتراة من روسيا.\nوذكرت وكالة “رويترز”، أن هناك تطورات فيما يتعلق بمنظومة الدفاع الجوي "
+    "الروسية في تركيا، مشيرة إلى أن تركيا أطلقت اليوم، الصاروخ الأول في البحر الأسود الساعة 14.30.")
 
 
 def story_of(*items: tuple[tuple[str, str], str, str, dict]) -> StoryState:
@@ -127,6 +144,39 @@ def test_different_event_with_the_same_vocabulary_stays_apart():
     radar = features_for(*RADAR_EN, "en", day("2019-11-25"), TEST_FIRING)
     decision = assign_story(radar, [sinop], day("2019-11-25"), WEEK)
     assert decision.story_id is None and decision.relation == "new"
+
+
+def _open_stories() -> list[StoryState]:
+    """Seven stories on the topic, so that specificity has something to count on."""
+    stories = [story_of((KURV_AP, "en", "2018-10-05", INDIA_DEAL)),
+               story_of((TELESUR_EN, "en", "2019-07-17", REMOVAL)),
+               story_of((SINOP_EN, "en", "2020-10-16", TEST_FIRING)),
+               story_of((RADAR_EN, "en", "2019-11-25", TEST_FIRING)),
+               story_of((FIRST_FLIGHT, "en", "2019-07-12", DELIVERY)),
+               story_of((SECOND_FLIGHT, "en", "2019-07-13", DELIVERY)),
+               story_of((OKAZ_AR, "ar", "2019-07-18", REMOVAL))]
+    for number, state in enumerate(stories, start=1):
+        state.id = number
+    return stories
+
+
+def test_another_buyer_does_not_join_on_shared_names():
+    # Undated, naming Vladimir Putin like the India story: the buyer tells them apart.
+    saudi = features_for(*TRUTHER_SAUDI, "en", None, SAUDI_DEAL)
+    decision = assign_story(saudi, _open_stories(), day("2018-10-06"), WEEK)
+    assert decision.story_id is None
+    assert "saudi_arabia rather than india" in decision.reason
+    # The same names with the India story's concepts do join: the concepts made the difference.
+    alike = features_for(*TRUTHER_SAUDI, "en", None, INDIA_DEAL)
+    assert assign_story(alike, _open_stories(), day("2018-10-06"), WEEK).story_id == 1
+
+
+def test_a_translated_place_links_languages():
+    arabic = features_for(*SINOP_AR, "ar", None, {"s400": 4.0, "air_defence": 1.0, "turkey": 1.0,
+                                                   "russia": 0.5})
+    assert "=blacksea" in arabic.entities
+    decision = assign_story(arabic, _open_stories()[:3], day("2020-10-16"), WEEK)
+    assert (decision.story_id, decision.relation) == (3, "same_event")
 
 
 def test_second_delivery_flight_is_a_new_development():
@@ -221,21 +271,24 @@ def _bench():
     return module
 
 
-def _dev_report():
+def _dev_report(stand_in: bool = False):
     if not DEV.exists():
         pytest.skip(f"{DEV} is absent")
     from monitor.story_eval import evaluate_stories
     bench = _bench()
     rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
-    concepts = bench.matcher_concepts("s400-f35") or bench.stand_in_concepts
-    return evaluate_stories(rows, concepts)
+    concepts = None if stand_in else bench.matcher_concepts("s400-f35")
+    return evaluate_stories(rows, concepts or bench.stand_in_concepts)
 
 
-def test_dev_set_no_worse_than_measured():
-    # Guards the figures measured when this was written (see bench/README.md).
-    report = _dev_report()
-    assert report.precision >= 0.82
-    assert report.recall >= 0.74
+@pytest.mark.parametrize("stand_in, precision, recall", [(False, 0.92, 0.80), (True, 0.87, 0.78)])
+def test_dev_set_no_worse_than_measured(stand_in, precision, recall):
+    # Guards the figures measured when this was written (bench/README.md: 0.938 / 0.822 with
+    # the topic's matcher, 0.885 / 0.802 with the stand-in lexicon), with a little room for
+    # lexicon changes.
+    report = _dev_report(stand_in)
+    assert report.precision >= precision
+    assert report.recall >= recall
     assert report.stories_per_event <= 1.2
 
 
