@@ -306,7 +306,7 @@ def _deliver(store, alert, targets, config, now, rng, report, should_stop, resti
         error = target.send(message)
         moment = now()
         attempts = (state["attempts"] if state else 0) + 1
-        retry_at = None if error is None else moment + retry_delay(attempts, config, rng, error)
+        retry_at = None if error is None else _whole_second(moment + retry_delay(attempts, config, rng, error))
         store.record_target_result(alert["id"], target.id, target.label, ok=error is None,
                                    error=error, now=moment, next_attempt_at=retry_at)
         if error:
@@ -317,6 +317,11 @@ def _deliver(store, alert, targets, config, now, rng, report, should_stop, resti
         else:
             log.info("alert %s delivered to %s", alert["id"], target.label)
     _settle(store, alert, mine, moment, errors, report, postponed)
+
+
+def _whole_second(moment: datetime) -> datetime:
+    """Rounded up: the store keeps whole seconds, and a time cut down would come due early."""
+    return moment.replace(microsecond=0) + (timedelta(seconds=1) if moment.microsecond else timedelta(0))
 
 
 def _settle(store, alert, mine, moment, errors, report, postponed) -> None:

@@ -305,3 +305,17 @@ def test_a_target_that_fails_rests_instead_of_being_hammered_by_every_alert(stor
     send_due_alerts(store, targets, config, now=clock, resting=resting)
     assert sorted(references(webhook_texts(down))) == ids
     assert len(good.received) == 10
+
+
+def test_alerts_waiting_on_a_resting_target_do_not_block_the_queue(store, receivers):
+    down, good = receivers
+    down.down = True
+    config = config_for(down, good, retry_base=timedelta(seconds=1), retry_max=timedelta(seconds=1), max_per_hour=1000)
+    targets = build_targets(config)
+    clock = Clock()
+    queue_at(store, clock, 120)
+    resting: dict = {}
+    for _ in range(3):  # all within the same second: claims move on to the next 50
+        send_due_alerts(store, targets, config, now=clock, resting=resting)
+    assert len(good.received) == 120
+    assert down.started == 1

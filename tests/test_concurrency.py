@@ -11,7 +11,7 @@ import threading
 import time
 
 from monitor.loopback import FeedServer, Route, WebhookReceiver
-from monitor.store import Store, utcnow
+from monitor.store import Store
 from delivery_helpers import (
     ON_TOPIC_SUMMARY, ON_TOPIC_TITLE, DaemonProcess, enqueue, rss, run_cli, wait_for, write_config,
 )
@@ -32,7 +32,7 @@ def test_cli_reads_and_writes_while_the_daemon_writes(tmp_path):
                 while not stop.wait(0.02):
                     try:
                         enqueue(store, 3)
-                        store.retry_alerts(utcnow())
+                        store.bump_meta("writer_ticks")
                     except Exception as exc:  # would be "database is locked"
                         writer_errors.append(repr(exc))
 

@@ -53,7 +53,7 @@ class AlertsMixin:
         with self.write():
             rows = self.query(
                 "SELECT * FROM alerts WHERE status IN ('pending', 'failed') AND next_attempt_at <= ? "
-                "AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY id LIMIT ?",
+                "AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY next_attempt_at, id LIMIT ?",
                 (iso(now), iso(now), limit),
             )
             for row in rows:
