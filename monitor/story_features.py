@@ -2,10 +2,11 @@
 
 Pure and deterministic, no I/O. `features_for` turns an item's title and text into a
 `StoryFeatures`: a MinHash of word shingles (near-copies within a language), names as
-consonant skeletons (so that Grisham, غريشام and Гришэм meet), quantities with their scale
-("$5bn", "5 مليار", "5 млрд"), calendar days and the latest full date stated, the years
-the lead states, kinds of development (test, delivery, signing...) and ordinals ("a
-second batch") in the lead. `monitor.story` compares these with stories.
+consonant skeletons (so that Grisham, غريشام and Гришэм meet) and translated places as
+fixed keys (Black Sea, البحر الأسود, Черное море), quantities with their scale ("$5bn",
+"5 مليار", "5 млрд"), calendar days and the latest full date stated, content words, and
+the kinds of development (test, delivery, signing...) and ordinals ("a second batch") of
+the lead. `monitor.story` compares these with stories.
 """
 from __future__ import annotations
 
