@@ -3,7 +3,8 @@
 The outbox (store.alerts) is filled in the same transaction as the match that caused it.
 This module claims due alerts, sends each to every target that does not have it yet,
 and commits each target's result straight after its send, so that a crash can repeat at
-most the one send whose provider answered 2xx just before the process died.
+most the one send in flight: a provider that took the request (and answered 2xx, or would
+have) before the process died, while its result was not yet committed.
 
 Each target keeps its own back-off (exponential with full jitter, longer after a rate
 limit, a Retry-After the service stated honoured); a target whose next try is still in the

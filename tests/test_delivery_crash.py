@@ -3,8 +3,10 @@
 `monitor run` is killed with SIGKILL again and again, at random moments, while its feeds
 grow and new alerts keep being queued; it is restarted each time. At the end a last run
 delivers what is left, and every alert in the outbox must have reached both the webhook
-and the SMTP server. A duplicate is only possible when a kill lands between a provider's
-2xx and the commit of that target's result, so at most one per kill; none is lost.
+and the SMTP server. A duplicate is only possible for the send in flight when the kill
+lands: the provider may take a request whose answer (2xx) the killed process never
+records. Sends go one at a time, so at most one per kill, and no delivery the store had
+recorded is ever repeated (checked against the daemon's log); none is lost.
 
 The figures (kills, alerts, duplicates, lost) are printed: run with `-s` to see them.
 """
