@@ -16,10 +16,14 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from monitor.alert_format import DigestEntry, format_digest
 from monitor.config import AlertConfig
 from monitor.store import Store, iso, parse_iso
+
+if TYPE_CHECKING:  # monitor.alert imports this module when it sends
+    from monitor.alert import Target
 
 log = logging.getLogger("monitor.digest")
 
@@ -27,7 +31,7 @@ GATHER_DELAY = timedelta(minutes=2)  # let a burst finish before its digest goes
 PERIODS = {"hourly": timedelta(hours=1), "daily": timedelta(days=1)}
 
 
-def queue_digests(store: Store, targets: list, config: AlertConfig, now: datetime) -> list[int]:
+def queue_digests(store: Store, targets: list[Target], config: AlertConfig, now: datetime) -> list[int]:
     """Queue every digest that is due now; returns the new alert IDs."""
     queued = []
     for target in targets:
@@ -41,7 +45,7 @@ def queue_digests(store: Store, targets: list, config: AlertConfig, now: datetim
     return queued
 
 
-def queue_overflow_digest(store: Store, target, config: AlertConfig, now: datetime) -> int | None:
+def queue_overflow_digest(store: Store, target: Target, config: AlertConfig, now: datetime) -> int | None:
     held = store.held_alerts(target.id)
     if not held or store.pending_digest(target.id) is not None:
         return None
@@ -72,7 +76,7 @@ def period_start(now: datetime, kind: str) -> datetime:
     return start.replace(hour=0) if kind == "daily" else start
 
 
-def queue_periodic_digest(store: Store, target, config: AlertConfig, now: datetime) -> int | None:
+def queue_periodic_digest(store: Store, target: Target, config: AlertConfig, now: datetime) -> int | None:
     kind = config.digest
     current = period_start(now, kind)
     key = f"digest.{target.id}"
