@@ -1,3 +1,5 @@
 from monitor.cli import main
 
-main()
+# The guard matters: parse workers are spawned processes, which import the main module.
+if __name__ == "__main__":
+    main()

@@ -22,24 +22,45 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
-from typing import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
 
 from monitor.models import ParsedFeed
 from monitor.parse import DEFAULT_LIMITS, ParseError, ParseLimits, parse_feed
 
 GiB = 1024**3
 
+# (name, lexicon path, seed paths, threshold): how a worker loads the topics it matches.
+TopicSpec = tuple[str, Path, Sequence[Path], "float | None"]
 
-def _init_worker(memory_limit: int | None) -> None:
+_worker_topics: list = []  # the topics, loaded once per worker process
+
+
+def _init_worker(memory_limit: int | None, topic_specs: Sequence[TopicSpec] = ()) -> None:
     if memory_limit:
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    if topic_specs:
+        from monitor.match import load_topic
+
+        _worker_topics[:] = [load_topic(name, lexicon, list(seeds), threshold)
+                             for name, lexicon, seeds, threshold in topic_specs]
 
 
 def _parse_in_worker(content: bytes, headers: dict[str, str], url: str, limits: ParseLimits) -> ParsedFeed:
     try:
         return parse_feed(content, headers, url, limits)
+    except MemoryError:
+        raise ParseError("not parsed: ran out of memory") from None
+
+
+def _prepare_in_worker(content: bytes, headers: dict[str, str], url: str, limits: ParseLimits, now: datetime):
+    from monitor.prepare import prepare_feed
+
+    try:
+        return prepare_feed(content, headers, url, _worker_topics, now, limits)
     except MemoryError:
         raise ParseError("not parsed: ran out of memory") from None
 
@@ -55,8 +76,10 @@ class ParserPool:
         memory_limit: int | None = 1 * GiB,
         max_tasks_per_child: int = 1000,
         hard_timeout: float | None = None,
+        topic_specs: Sequence[TopicSpec] = (),
     ) -> None:
         self.workers = max(1, workers)
+        self.topic_specs = tuple(topic_specs)
         self.limits = limits
         self.memory_limit = memory_limit
         self.max_tasks_per_child = max_tasks_per_child
@@ -74,7 +97,7 @@ class ParserPool:
                     max_workers=self.workers,
                     mp_context=multiprocessing.get_context("spawn"),
                     initializer=_init_worker,
-                    initargs=(self.memory_limit,),
+                    initargs=(self.memory_limit, self.topic_specs),
                     max_tasks_per_child=self.max_tasks_per_child,
                 )
             return self._executor
@@ -94,13 +117,20 @@ class ParserPool:
         if not content or not content.strip():
             # Cheap and common: not worth a round trip.
             return parse_feed(content, headers, url, self.limits)
+        return self._run(_parse_in_worker, content, dict(headers), url, self.limits)
+
+    def prepare(self, content: bytes, headers: Mapping[str, str], url: str, now: datetime):
+        """`monitor.prepare.prepare_feed` in a worker, with the pool's topics. Raises only `ParseError`."""
+        return self._run(_prepare_in_worker, content, dict(headers), url, self.limits, now)
+
+    def _run(self, task: Callable, *args):
         pool = self._pool()
         try:
-            future = pool.submit(_parse_in_worker, content, dict(headers), url, self.limits)
+            future = pool.submit(task, *args)
         except (BrokenProcessPool, RuntimeError):
             self._rebuild(pool)
             pool = self._pool()
-            future = pool.submit(_parse_in_worker, content, dict(headers), url, self.limits)
+            future = pool.submit(task, *args)
         try:
             return future.result(timeout=self.hard_timeout)
         except ParseError:

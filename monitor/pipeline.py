@@ -23,11 +23,19 @@ from monitor.fetch import Fetcher, FetchRequest, FetchSettings
 from monitor.language import init_language_detection
 from monitor.match import Topic, load_topic
 from monitor.models import FetchResult
-from monitor.parse import ParseError, parse_feed
+from monitor.parse import ParseError
+from monitor.parsepool import ParserPool
+from monitor.prepare import PreparedFeed, prepare_feed
 from monitor.store import Store, utcnow
 from monitor.story_book import ItemOutcome, process_new_items
 
 log = logging.getLogger("monitor.poll")
+
+
+# Below this many feeds a poll parses in-process: starting worker processes would cost
+# more than it saves.
+POOL_MIN_FEEDS = 16
+PARSE_WORKERS = 2
 
 
 @dataclass
@@ -37,9 +45,21 @@ class Runtime:
     config: Config
     topics: list[Topic]
     fetcher: Fetcher
+    _pool: ParserPool | None = None
+    _pool_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def pool(self) -> ParserPool:
+        """Worker processes that parse, clean and match (started on first use)."""
+        with self._pool_lock:
+            if self._pool is None:
+                specs = [(t.name, t.lexicon, t.seeds, t.threshold) for t in self.config.topics]
+                self._pool = ParserPool(workers=PARSE_WORKERS, topic_specs=specs)
+            return self._pool
 
     def close(self) -> None:
         self.fetcher.close()
+        if self._pool is not None:
+            self._pool.close()
 
 
 def build_runtime(config: Config) -> Runtime:
@@ -108,10 +128,22 @@ def poll_once(
     report = PollReport()
     requests = [FetchRequest(f["url"], f["etag"], f["last_modified"], key=fid) for fid, f in feeds.items()]
     done: queue.Queue = queue.Queue()
+    pool = runtime.pool() if len(requests) >= POOL_MIN_FEEDS else None
+
+    def on_result(request: FetchRequest, result: FetchResult) -> None:
+        # On a fetch thread: hand the body to a worker process at once, so parsing
+        # overlaps the other fetches and the main thread's database work.
+        prepared = None
+        if pool is not None and _needs_parsing(feeds[request.key], result):
+            try:
+                prepared = pool.prepare(result.content, result.headers, result.final_url, started)
+            except ParseError as exc:
+                prepared = exc
+        done.put((request.key, result, prepared))
 
     def fetch_all() -> None:
         try:
-            runtime.fetcher.fetch_many(requests, lambda req, res: done.put((req.key, res)))
+            runtime.fetcher.fetch_many(requests, on_result)
         finally:
             done.put(None)
 
@@ -121,10 +153,10 @@ def poll_once(
         entry = done.get()
         if entry is None:
             break
-        feed_id, result = entry
+        feed_id, result, prepared = entry
         if should_stop():
             continue  # unprocessed feeds stay due and are polled next time
-        outcome = process_fetch(store, runtime, feeds[feed_id], result)
+        outcome = process_fetch(store, runtime, feeds[feed_id], result, prepared)
         report.add(outcome)
         if progress:
             progress(outcome, report.feeds, len(requests))
@@ -136,8 +168,23 @@ def poll_once(
     return report
 
 
-def process_fetch(store: Store, runtime: Runtime, feed: dict, result: FetchResult) -> FeedOutcome:
-    """Everything after the fetch for one feed. Records failures; never raises for them."""
+def _body_hash(result: FetchResult) -> str:
+    return hashlib.sha256(result.content or b"").hexdigest()[:32]
+
+
+def _needs_parsing(feed: dict, result: FetchResult) -> bool:
+    return not result.error and not result.not_modified and _body_hash(result) != feed["body_hash"]
+
+
+def process_fetch(
+    store: Store, runtime: Runtime, feed: dict, result: FetchResult,
+    prepared: PreparedFeed | ParseError | None = None,
+) -> FeedOutcome:
+    """Everything after the fetch for one feed. Records failures; never raises for them.
+
+    `prepared` is the body already parsed, cleaned and matched by a worker process (or
+    the ParseError it raised); without it that happens here.
+    """
     now = utcnow()
     outcome = FeedOutcome(feed_id=feed["id"], url=feed["url"], status=result.status)
     interval = timedelta(seconds=feed["poll_interval_s"]) if feed["poll_interval_s"] else runtime.config.poll_interval
@@ -159,17 +206,21 @@ def process_fetch(store: Store, runtime: Runtime, feed: dict, result: FetchResul
 
     if result.error:
         return fail(result.error)
-    body_hash = hashlib.sha256(result.content or b"").hexdigest()[:32]
-    if result.not_modified or body_hash == feed["body_hash"]:
+    body_hash = _body_hash(result)
+    if not _needs_parsing(feed, result):
         # Unchanged: no parsing, no item work. Validators are kept up to date.
         store.record_fetch(feed["id"], now=now, next_check=schedule(0), status=result.status, error=None,
                            etag=result.etag, last_modified=result.last_modified, new_url=result.permanent_url)
         outcome.unchanged = True
         return outcome
-    try:
-        parsed = parse_feed(result.content or b"", headers, result.final_url)
-    except ParseError as exc:
-        return fail(str(exc))
+    if prepared is None:
+        try:
+            prepared = prepare_feed(result.content or b"", headers, result.final_url, runtime.topics, now)
+        except ParseError as exc:
+            prepared = exc
+    if isinstance(prepared, ParseError):
+        return fail(str(prepared))
+    parsed = prepared
     outcome.entries = len(parsed.entries)
     first_poll = feed["first_success_at"] is None
     with store.write():

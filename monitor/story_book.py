@@ -23,8 +23,8 @@ from monitor.alert_format import AlertFacts, format_alert
 from monitor.config import Config
 from monitor.language import detect_language
 from monitor.match import Topic, match_item
-from monitor.models import Item, MatchResult, RawEntry
-from monitor.normalize import entry_guid, normalize_entry
+from monitor.models import Item, MatchResult
+from monitor.prepare import PreparedEntry
 from monitor.store import Store, iso, parse_iso
 
 
@@ -38,30 +38,28 @@ class ItemOutcome:
 
 
 def process_new_items(
-    store: Store, config: Config, topics: list[Topic], feed: dict, entries: list[RawEntry],
+    store: Store, config: Config, topics: list[Topic], feed: dict, entries: list[PreparedEntry],
     now: datetime, *, first_poll: bool,
 ) -> list[ItemOutcome]:
-    guids = [entry_guid(e) for e in entries]
-    known = store.known_guids(feed["id"], guids)
+    known = store.known_guids(feed["id"], [e.item.guid for e in entries])
+    by_name = {t.name: t for t in topics}
     outlet = feed["name"] or feed["title"] or feed["url"]
     outcomes: list[ItemOutcome] = []
     seen_now: set[str] = set()
-    for entry, guid in zip(entries, guids):
+    for entry in entries:
+        item, guid = entry.item, entry.item.guid
         if guid in known or guid in seen_now:
             continue
         seen_now.add(guid)
-        item = normalize_entry(entry, now, detect=False)
         same = store.find_same_item(item.url, item.content_hash)
         if same is not None:
             store.add_source(feed["id"], guid, same, now)
             outcomes.append(ItemOutcome(guid, same, new=False))
             continue
-        item.guid = guid
-        matched_topics = [t for t in topics if match_item(t, item.title, item.text, item.lang).matched]
         results = []
-        if matched_topics:
+        if entry.topics:
             item.lang = detect_language(f"{item.title}\n{item.text}")
-            results = [match_item(t, item.title, item.text, item.lang) for t in matched_topics]
+            results = [match_item(by_name[name], item.title, item.text, item.lang) for name in entry.topics]
         item_id = store.add_item(feed["id"], item, now)
         outcome = ItemOutcome(guid, item_id, new=True, matched=bool(results))
         for result in results:
