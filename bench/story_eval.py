@@ -71,6 +71,7 @@ def matcher_concepts(topic: str) -> Callable[[Mapping[str, Any]], dict[str, floa
                                   row.get("lang") or "und")
         return dict(result.concepts)
 
+    concepts.actors = loaded.lexicon.story_actors  # type: ignore[attr-defined]
     return concepts
 
 
@@ -106,8 +107,9 @@ def main() -> int:
     concepts = None if args.stand_in else matcher_concepts(args.topic)
     source = "monitor.match" if concepts else "stand-in lexicon"
     started = time.perf_counter()
+    actors = getattr(concepts, "actors", frozenset())
     report = evaluate_stories(rows, concepts or stand_in_concepts,
-                              window=timedelta(days=args.window_days))
+                              window=timedelta(days=args.window_days), actors=actors)
     elapsed = time.perf_counter() - started
     print(f"concepts from {source}; window {args.window_days:g} days; {elapsed:.2f}s")
     print(format_report(report, verbose=not args.quiet))
@@ -119,7 +121,7 @@ def main() -> int:
                    if r.get("label") == "relevant"}
         matching = time.perf_counter() - started
         big = evaluate_stories(many, lambda r: vectors[r["id"]],
-                               window=timedelta(days=args.window_days))
+                               window=timedelta(days=args.window_days), actors=actors)
         elapsed = big.replay_seconds
         print(f"scale: {big.items} items formed {big.stories} stories; grouping "
               f"{1000 * elapsed / big.items:.2f} ms per item (features, candidates, "

@@ -26,7 +26,7 @@ _FORM_WORD = re.compile(r"(\w+)(\*?)")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _LANG = re.compile(r"^[a-z]{2,3}$")
 _CONCEPT_KEYS = {"label", "weight", "groups", "note"}
-_TOPIC_KEYS = {"name", "threshold", "title_factor", "seed_weight", "description"}
+_TOPIC_KEYS = {"name", "threshold", "title_factor", "seed_weight", "description", "story_actors"}
 _RULE_KEYS = {"id", "when", "why"}
 
 
@@ -78,6 +78,9 @@ class Lexicon:
     rules: tuple[Rule, ...]
     source: str = ""
     description: str = ""
+    # Concepts that name who an event is about (a buyer, a country): two reports whose
+    # leading actors differ are different events, however alike their words and times.
+    story_actors: frozenset[str] = frozenset()
 
     def groups(self) -> set[str]:
         return {g for c in self.concepts.values() for g in c.groups}
@@ -126,6 +129,14 @@ def parse_lexicon(data: dict[str, Any], source: str = "<lexicon>") -> Lexicon:
     if not isinstance(raw_rules, list) or not raw_rules:
         raise fail("rule", "missing [[rule]] blocks: at least one rule must say what matches")
     rules = tuple(_rule(n, raw, names, fail) for n, raw in enumerate(raw_rules, 1))
+    actors = topic.get("story_actors", [])
+    if not isinstance(actors, list) or not all(isinstance(a, str) for a in actors):
+        raise fail("topic.story_actors", "must be a list of concept ids or group names")
+    story_actors = set()
+    for actor in actors:
+        if actor not in names:
+            raise fail("topic.story_actors", f"{actor!r} is neither a concept id nor a group")
+        story_actors |= {cid for cid, c in concepts.items() if cid == actor or actor in c.groups}
     return Lexicon(
         name=name.strip(),
         threshold=threshold,
@@ -135,6 +146,7 @@ def parse_lexicon(data: dict[str, Any], source: str = "<lexicon>") -> Lexicon:
         rules=rules,
         source=source,
         description=str(topic.get("description", "")),
+        story_actors=frozenset(story_actors),
     )
 
 

@@ -53,7 +53,7 @@ class OfflineMatcher:
             story_id = None
             relation = None
             if result.matched:
-                story_id, relation = self._assign(topic.name, title, text, lang, when, result.concepts, row, window)
+                story_id, relation = self._assign(topic, title, text, lang, when, result.concepts, row, window)
             out.append({
                 "id": row.get("id"), "matched": result.matched, "topic": topic.name,
                 "score": round(result.score, 3), "threshold": result.threshold, "lang": lang,
@@ -62,10 +62,10 @@ class OfflineMatcher:
             })
         return out
 
-    def _assign(self, topic, title, text, lang, when, concepts, row, window):
+    def _assign(self, topic: Topic, title, text, lang, when, concepts, row, window):
         features = stories.features_for(title, text, lang, when, concepts)
-        open_stories = self._stories.setdefault(topic, [])
-        decision = stories.assign_story(features, open_stories, when, window)
+        open_stories = self._stories.setdefault(topic.name, [])
+        decision = stories.assign_story(features, open_stories, when, window, topic.lexicon.story_actors)
         outlet = str(row.get("source") or row.get("url") or row.get("id") or "input")
         if decision.story_id is None:
             state = stories.new_story(self._next_id, features, when, outlet)

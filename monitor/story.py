@@ -185,7 +185,8 @@ class Tuning:
     kind_bonus: float = 0.1
     kind_penalty: float = 0.4
     frame_floor: float = 0.5  # score factor for an unrelated concept frame
-    undated_min_fact: float = 0.4  # undated: the strongest shared fact must weigh this much
+    undated_min_fact: float = 0.4  # the strongest shared fact must weigh this much ...
+    min_wording: float = 0.5  # ... or the shared wording this much
     # Conflicting rare concepts (another buyer) scale the score down; with fewer than
     # 1 / rare_concept_share stories open no concept counts as rare.
     concept_conflict: bool = True
@@ -297,6 +298,11 @@ def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> 
     confident = {k for k, n in story.kinds.items()
                  if n >= TUNING.kind_confident and 2 * n >= story.item_count}
     story_kinds = {k for k, n in story.kinds.items() if 2 * n >= story.item_count}
+    wording = min(1.0, 2 * lexical)
+    if not confident and max(each, default=0.0) < TUNING.undated_min_fact and wording < TUNING.min_wording:
+        # Without a telling fact, even one report's kind of development is the best guide:
+        # "Turkey removed from the F-35" is not "Turkey switches on its S-400".
+        confident = story_kinds
     kinds_agree = None
     if features.kinds and story_kinds & set(features.kinds):
         kinds_agree = True
@@ -313,7 +319,6 @@ def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> 
     # are more likely coincidences (a "5 billion" deal, a Putin visit).
     floor = TUNING.frame_floor
     gate = floor + (1 - floor) * min(1.0, max(0.0, (frame - 0.3) / 0.5))
-    wording = min(1.0, 2 * lexical)
     if story_terms:
         # Same language: shared wording and shared facts back each other up.
         content = 0.7 * max(facts, wording) + 0.3 * min(facts, wording)
@@ -367,8 +372,17 @@ def _in_window(features: StoryFeatures, story: StoryState, window: timedelta) ->
     return story.event_first - window <= t <= story.event_last + window
 
 
+def leading_actors(vector: Mapping[str, float], actors: frozenset[str]) -> frozenset[str]:
+    """The actor concepts a vector is mostly about: within half the strongest one."""
+    present = {a: vector[a] for a in actors if vector.get(a, 0) > 0}
+    if not present:
+        return frozenset()
+    top = max(present.values())
+    return frozenset(a for a, w in present.items() if w >= 0.5 * top)
+
+
 def assign_story(features: StoryFeatures, candidates: list[StoryState], now: datetime,
-                 window: timedelta) -> StoryDecision:
+                 window: timedelta, actors: frozenset[str] = frozenset()) -> StoryDecision:
     """Pick the story an item joins, or say why it starts a new one.
 
     `candidates` are the stories worth comparing (see `StoryIndex`). `now` is the arrival
@@ -378,8 +392,15 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
     to `new_story`/`add_item`, which keep arrival times for the alert policy. Stories are
     tried best-first and ties go to the lower id, so the result does not depend on the
     order of `candidates`.
+
+    `actors` are the topic's actor concepts (the lexicon's `story_actors`): a story led by
+    other actors than the item (India's delivery, Turkey's purchase) is never joined,
+    however close in time and words: a wrong merge would hide an event's alert.
     """
     live = sorted((s for s in candidates if _in_window(features, s, window)), key=lambda s: s.id)
+    mine = leading_actors(features.concepts, actors)
+    if mine:
+        live = [s for s in live if not (leading_actors(s.centroid, actors) or mine).isdisjoint(mine)]
     # 1. A copy of a member's text, in the same language.
     best_dup: tuple[float, StoryState] | None = None
     for story in live:
@@ -407,7 +428,7 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
     evidence, story = scored[0]
     undated = features.event_time is None or story.event_first is None
     threshold = TUNING.undated_join_score if undated else TUNING.join_score
-    if undated and evidence.best_fact < TUNING.undated_min_fact and evidence.wording < 0.5:
+    if undated and evidence.best_fact < TUNING.undated_min_fact and evidence.wording < TUNING.min_wording:
         # Without time to go by, many weak hints (Ankara, Turkey, the US) are not enough:
         # it takes one telling fact (Sinop, Grisham) or much shared wording.
         threshold = max(threshold, evidence.score + 0.01)

@@ -64,7 +64,8 @@ def process_new_items(
         outcome = ItemOutcome(guid, item_id, new=True, matched=bool(results))
         for result in results:
             backlog = _is_backlog(item, now, config.backfill, first_poll)
-            outcome.alerted |= _record_match(store, config, item_id, item, result, outlet, now, backlog)
+            outcome.alerted |= _record_match(store, config, by_name[result.topic], item_id, item, result,
+                                             outlet, now, backlog)
         outcomes.append(outcome)
     return outcomes
 
@@ -81,8 +82,8 @@ def story_policy(config: Config) -> stories.StoryAlertPolicy:
 
 
 def _record_match(
-    store: Store, config: Config, item_id: int, item: Item, result: MatchResult, outlet: str,
-    now: datetime, backlog: bool,
+    store: Store, config: Config, topic: Topic, item_id: int, item: Item, result: MatchResult,
+    outlet: str, now: datetime, backlog: bool,
 ) -> bool:
     """Store the match, fold it into a story, queue an alert if the story calls for one."""
     seen_at = item.published if backlog and item.published else now
@@ -90,7 +91,7 @@ def _record_match(
     window = config.story_window
     rows = store.candidate_stories(result.topic, now - window)
     candidates = [stories.StoryState.from_json(json.loads(r["state"])) for r in rows]
-    decision = stories.assign_story(features, candidates, now, window)
+    decision = stories.assign_story(features, candidates, now, window, topic.lexicon.story_actors)
     if decision.story_id is None:
         story_id = store.create_story(result.topic, item.title or item.text[:120], seen_at, "{}", [item.lang], [outlet],
                                       related_to=decision.related_to)

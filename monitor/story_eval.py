@@ -68,7 +68,8 @@ def outlet_of(url: str | None, fallback: str) -> str:
 
 def evaluate_stories(rows: Iterable[Mapping[str, Any]],
                      concepts_for: Callable[[Mapping[str, Any]], Mapping[str, float]],
-                     window: timedelta = DEFAULT_WINDOW) -> StoryEvalReport:
+                     window: timedelta = DEFAULT_WINDOW,
+                     actors: frozenset[str] = frozenset()) -> StoryEvalReport:
     """Replay the relevant rows in order and score the stories they form.
 
     A row without `published` arrives at the previous row's time (the file is a replay).
@@ -86,7 +87,7 @@ def evaluate_stories(rows: Iterable[Mapping[str, Any]],
         features = features_for(row.get("title") or "", row.get("summary") or "",
                                 row.get("lang") or "und", published, dict(concepts_for(row)))
         candidates = [states[i] for i in index.candidate_ids(features)]
-        decision = assign_story(features, candidates, arrival, window)
+        decision = assign_story(features, candidates, arrival, window, actors)
         outlet = outlet_of(row.get("url"), row["id"])
         if decision.story_id is None:
             state = new_story(len(states) + 1, features, arrival, outlet, decision.related_to)

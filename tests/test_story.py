@@ -12,7 +12,8 @@ from monitor.story import (StoryAlertPolicy, StoryFeatures, StoryIndex, StorySta
                            assign_story, entity_match, features_for, is_breaking, new_story,
                            should_alert, skeleton, update_summary)
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
 DEV = SHARED / "eval" / "dev.jsonl"
 WEEK = timedelta(days=7)
 REMOVAL = {"s400": 4.0, "f35": 3.0, "turkey": 1.0, "exclusion": 0.6, "united_states": 0.5}
@@ -316,3 +317,55 @@ def test_dev_replay_is_the_same_under_any_string_hash_seed():
         outputs.append([line for line in done.stdout.splitlines() if not line.startswith("concepts")])
     assert outputs[0] == outputs[1]
     assert any("pairwise precision" in line for line in outputs[0])
+
+
+# --- live operation: many events inside one window ----------------------------------
+
+LIVE_EVENTS = [  # (title, summary) reported on one day, as a live feed would bring them
+    ("Turkey activates Russian S-400 air defence system, US warns of CAATSA sanctions",
+     "Ankara switched on the S-400 batteries it bought from Russia, and Washington said the move exposes it to sanctions under CAATSA."),
+    ("India receives first S-400 squadron from Russia",
+     "Russia has delivered the first S-400 Triumf squadron to India under the 2018 contract, officials in New Delhi said."),
+    ("Saudi Arabia signs deal to buy S-400 from Russia",
+     "Riyadh signed an agreement with Rosoboronexport to purchase the S-400 air defence system, Russian state media reported."),
+    ("Egypt in talks with Moscow to buy S-400 air defence systems",
+     "Cairo is negotiating the purchase of Russian S-400 systems, a source close to the talks said, risking US sanctions."),
+    ("Ankara turns on S-400 radars; Washington threatens CAATSA penalties",
+     "Turkey activated the Russian-made S-400 system, prompting US officials to warn of sanctions under CAATSA."),
+    ("Algeria buys S-400 from Russia",
+     "Algeria has signed a contract for the Russian S-400 air defence system, according to Rosoboronexport."),
+]
+
+
+def test_events_of_other_buyers_on_one_day_stay_apart_and_a_rewrite_joins():
+    from monitor.match import load_topic, match_item
+
+    topic = load_topic("s400-f35", ROOT / "config" / "topics" / "s400-f35.toml", sorted((ROOT / "seeds").glob("*.txt")))
+    states: list[StoryState] = []
+    assigned = []
+    start = datetime(2026, 11, 20, 8, tzinfo=timezone.utc)
+    for hour, (title, summary) in enumerate(LIVE_EVENTS):
+        when = start + timedelta(hours=hour)
+        result = match_item(topic, title, summary, "en")
+        assert result.matched
+        features = features_for(title, summary, "en", when, result.concepts)
+        decision = assign_story(features, states, when, timedelta(days=3), topic.lexicon.story_actors)
+        if decision.story_id is None:
+            states.append(new_story(len(states) + 1, features, when, f"outlet{hour}"))
+            assigned.append(len(states))
+        else:
+            index = [s.id for s in states].index(decision.story_id)
+            states[index] = add_item(states[index], features, when, f"outlet{hour}")
+            assigned.append(decision.story_id)
+    # Turkey, India, Saudi Arabia, Egypt and Algeria are five events; the second Turkish
+    # report (other words, same activation) joins the first.
+    assert assigned == [1, 2, 3, 4, 1, 5]
+
+
+def test_leading_actors_are_the_strongest_actor_concepts():
+    from monitor.story import leading_actors
+
+    actors = frozenset({"turkey", "india", "saudi_arabia"})
+    assert leading_actors({"turkey": 3.0, "india": 1.0, "s400": 5.0}, actors) == {"turkey"}
+    assert leading_actors({"turkey": 2.0, "india": 1.5}, actors) == {"turkey", "india"}
+    assert leading_actors({"s400": 5.0}, actors) == frozenset()
