@@ -49,6 +49,7 @@ class AlertConfig:
     update_interval: timedelta = timedelta(hours=6)
     max_per_hour: int = 20  # per target; the excess is folded into a digest
     digest: str | None = None  # None, "hourly" or "daily"
+    digest_delay: timedelta = timedelta(minutes=2)  # how long held alerts gather before a digest
     send_timeout: timedelta = timedelta(seconds=30)
 
 
@@ -215,7 +216,7 @@ class _Reader:
             "[alerts]",
             {
                 "urls", "config", "expire_after", "retry_base", "retry_max",
-                "update_interval", "max_per_hour", "digest", "send_timeout",
+                "update_interval", "max_per_hour", "digest", "digest_delay", "send_timeout",
             },
         )
         alerts = AlertConfig()
@@ -236,7 +237,7 @@ class _Reader:
             if not file_path.is_file():
                 raise self.fail("[alerts] config", f"{file_path} does not exist")
             alerts.config_files.append(file_path)
-        for key in ("expire_after", "retry_base", "retry_max", "update_interval", "send_timeout"):
+        for key in ("expire_after", "retry_base", "retry_max", "update_interval", "digest_delay", "send_timeout"):
             if key in section:
                 setattr(alerts, key, self._duration(section[key], f"[alerts] {key}"))
         if "max_per_hour" in section:

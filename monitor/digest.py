@@ -27,7 +27,6 @@ if TYPE_CHECKING:  # monitor.alert imports this module when it sends
 
 log = logging.getLogger("monitor.digest")
 
-GATHER_DELAY = timedelta(minutes=2)  # let a burst finish before its digest goes out
 PERIODS = {"hourly": timedelta(hours=1), "daily": timedelta(days=1)}
 
 
@@ -49,7 +48,7 @@ def queue_overflow_digest(store: Store, target: Target, config: AlertConfig, now
     held = store.held_alerts(target.id)
     if not held or store.pending_digest(target.id) is not None:
         return None
-    gather = getattr(config, "digest_delay", GATHER_DELAY)
+    gather = config.digest_delay
     if now - parse_iso(held[0]["held_at"]) < gather:
         return None
     if store.alerts_sent_since(target.id, now - timedelta(hours=1)) >= config.max_per_hour:

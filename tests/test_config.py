@@ -34,6 +34,14 @@ def test_values_and_relative_paths(tmp_path):
     assert config.feeds[0].poll_interval == timedelta(hours=1)
 
 
+def test_alert_settings(tmp_path):
+    path = write(tmp_path, '[alerts]\ndigest = "hourly"\ndigest_delay = "5m"\nmax_per_hour = 5\nexpire_after = "1d"\n')
+    alerts = load_config(path, environ={}).alerts
+    assert (alerts.digest, alerts.digest_delay, alerts.max_per_hour) == ("hourly", timedelta(minutes=5), 5)
+    assert alerts.expire_after == timedelta(days=1)
+    assert load_config(write(tmp_path, '[alerts]\ndigest = "off"\n'), environ={}).alerts.digest is None
+
+
 def test_alert_urls_from_environment(tmp_path):
     path = write(tmp_path, '[alerts]\nurls = ["json://${HOOK_HOST}/x"]\n')
     config = load_config(path, environ={"HOOK_HOST": "hooks.example", "MONITOR_ALERT_URLS": "tgram://a/b mailto://c"})
