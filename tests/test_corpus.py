@@ -38,6 +38,7 @@ def declared_headers(body: bytes) -> list[tuple[str, str]]:
 class CorpusServer:
     def __init__(self, root: Path) -> None:
         server = self
+        root = root.resolve()  # shared/ may be a symbolic link; files are compared resolved
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
