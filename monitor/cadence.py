@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 MAX_HINT = timedelta(hours=24)  # cap on TTL, Cache-Control, Expires and Retry-After
 JITTER = 0.2  # back-off delays are shortened by up to this fraction
@@ -32,30 +33,10 @@ class NextCheck:
     delay: timedelta
 
 
-def next_check(
-    now: datetime,
-    *,
-    interval: timedelta,
-    ttl_seconds: int | None = None,
-    cache_control: str | None = None,
-    expires: str | datetime | None = None,
-    retry_after: float | None = None,
-    error_count: int = 0,
-    max_backoff: timedelta = timedelta(hours=6),
-    key: str = "",
-) -> datetime:
-    """The time of the next check; see `plan_next_check` for the reason as well."""
-    return plan_next_check(
-        now,
-        interval=interval,
-        ttl_seconds=ttl_seconds,
-        cache_control=cache_control,
-        expires=expires,
-        retry_after=retry_after,
-        error_count=error_count,
-        max_backoff=max_backoff,
-        key=key,
-    ).at
+def next_check(now: datetime, **hints: Any) -> datetime:
+    """The time of the next check; takes the keywords of `plan_next_check`, which also
+    says which of them decided it."""
+    return plan_next_check(now, **hints).at
 
 
 def plan_next_check(
