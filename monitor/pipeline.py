@@ -162,9 +162,11 @@ def poll_once(
             progress(outcome, report.feeds, len(requests))
     worker.join()
     report.seconds = clock.elapsed()
-    store.set_meta("last_poll_at", started.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    store.set_meta("last_poll_summary", f"{report.feeds} feeds, {report.new_items} new items, "
-                   f"{report.matched} matched, {report.alerts} alerts, {report.failed} failed")
+    if report.feeds:
+        # A tick with no feed due is not a poll worth reporting in `monitor status`.
+        store.set_meta("last_poll_at", started.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        store.set_meta("last_poll_summary", f"{report.feeds} feeds, {report.new_items} new items, "
+                       f"{report.matched} matched, {report.alerts} alerts, {report.failed} failed")
     return report
 
 
