@@ -126,13 +126,3 @@ def normalize_entry(entry: RawEntry, now: datetime, detect: bool = True) -> Item
         author=clean_text(entry.author)[:200] or None,
     )
 
-
-def entry_guid(entry: RawEntry) -> str:
-    """The identity a feed gives an entry, as `normalize_entry` computes it, cheaply."""
-    guid = (entry.guid or "").strip()
-    if guid:
-        return guid[:1000]
-    url = canonical_url(entry.link)
-    if url:
-        return url[:1000]
-    return content_hash(clean_text(entry.title)[:MAX_TITLE_CHARS], clean_text(entry.summary)[:MAX_TEXT_CHARS])

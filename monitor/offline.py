@@ -5,7 +5,7 @@ Items are taken in the order given, as if they arrived so; stories live in memor
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from monitor import story as stories
 from monitor.language import detect_language
@@ -39,8 +39,6 @@ class OfflineMatcher:
 
     def score(self, row: dict) -> list[dict]:
         """One output object per topic for the input `row`."""
-        from datetime import timedelta
-
         title = clean_text(str(row.get("title") or ""))
         text = clean_text(str(row.get("summary") or row.get("text") or ""))
         lang = row.get("lang") or detect_language(f"{title}\n{text}")
@@ -62,7 +60,8 @@ class OfflineMatcher:
             })
         return out
 
-    def _assign(self, topic: Topic, title, text, lang, when, concepts, row, window):
+    def _assign(self, topic: Topic, title: str, text: str, lang: str, when: datetime,
+                concepts: dict[str, float], row: dict, window: timedelta) -> tuple[int, str]:
         features = stories.features_for(title, text, lang, when, concepts)
         open_stories = self._stories.setdefault(topic.name, [])
         decision = stories.assign_story(features, open_stories, when, window, topic.lexicon.story_actors)
