@@ -197,6 +197,11 @@ class Tuning:
     name_by_language: bool = True  # a name common in the item's language is the topic
     lang_min_stories: int = 3  # stories in that language needed to judge
     kind_confident: int = 2  # members that must share a kind before it can conflict
+    undated_kin: bool = True  # undated item and story: same actors, kind and frame join
+    kin_frame: float = 0.9  # frame similarity such a join needs ...
+    kin_wording: float = 0.2  # ... and shared wording (so the same language)
+    rewrite_fact: float = 0.8  # a fact this telling and ...
+    rewrite_wording: float = 0.8  # ... this much shared wording: kinds cannot conflict
 
 
 TUNING = Tuning()
@@ -306,7 +311,12 @@ def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> 
     kinds_agree = None
     if features.kinds and story_kinds & set(features.kinds):
         kinds_agree = True
-    elif features.kinds and confident:
+    elif features.kinds and confident and not (
+            features.event_time is not None
+            and max(each, default=0.0) >= TUNING.rewrite_fact and wording >= TUNING.rewrite_wording):
+        # A dated item sharing a telling fact and most of the wording is a rewrite of the
+        # story's reports, whatever its first sentence recalls ("India had signed a deal"
+        # before the delivery). An undated one may be a retelling of an older event.
         kinds_agree = False
     conflict = _concept_conflict(features, story, spec)
     closeness = 0.0
@@ -443,7 +453,16 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
     if evidence.score >= threshold and evidence.kinds_agree is not False:
         return StoryDecision(story.id, "same_event", evidence.score,
                              f"Same event as story {story.id} (score {evidence.score:.2f}): {why}.")
-    # 3. Same frame and facts, but another kind of development: a new story, linked.
+    # 3. Neither side dated: the same actors, kind of development and frame, nothing in conflict.
+    kin = _undated_kin(features, scored, actors)
+    if kin is not None:
+        kin_evidence, kin_story = kin
+        return StoryDecision(kin_story.id, "same_event", kin_evidence.score,
+                             f"Same event as story {kin_story.id}: neither is dated, both are "
+                             f"led by {'/'.join(sorted(leading_actors(kin_story.centroid, actors)))} "
+                             f"and report {'/'.join(sorted(set(features.kinds) & set(kin_story.kinds)))}"
+                             f" (frame {kin_evidence.frame:.2f}), and no fact or concept conflicts.")
+    # 4. Same frame and facts, but another kind of development: a new story, linked.
     if evidence.kinds_agree is False and evidence.frame >= 0.7 and evidence.facts >= 0.5:
         return StoryDecision(None, "new_development", evidence.score,
                              f"Develops story {story.id} ({why}) but reports "
@@ -453,6 +472,29 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
                          f"Closest story {story.id} scores {evidence.score:.2f} "
                          f"(needs {threshold:.2f}): {why}"
                          + (f"; concepts differ: {evidence.conflict}." if evidence.conflict else "."))
+
+
+def _undated_kin(features: StoryFeatures, scored: list[tuple[_Evidence, StoryState]],
+                 actors: frozenset[str]) -> tuple[_Evidence, StoryState] | None:
+    """The best undated story that reports the same development by the same actors.
+
+    Two undated reports share no time to tell them apart or together; when they are led by
+    the same actors, report the same kind of development in the same frame and nothing
+    conflicts (another buyer, another weapon), keeping them apart would split the event
+    over outlets that merely word it differently.
+    """
+    if not TUNING.undated_kin or features.event_time is not None or not features.kinds:
+        return None
+    mine = leading_actors(features.concepts, actors)
+    if not mine:
+        return None
+    for evidence, story in scored:  # best first
+        if (story.event_first is None and evidence.kinds_agree is True
+                and evidence.conflict is None and evidence.frame >= TUNING.kin_frame
+                and evidence.wording >= TUNING.kin_wording
+                and leading_actors(story.centroid, actors) == mine):
+            return evidence, story
+    return None
 
 
 # ---------------------------------------------------------------------------
