@@ -365,18 +365,12 @@ def _kinds(text: str) -> list[str]:
     return sorted(kind for kind, pattern in _KIND_PATTERNS.items() if pattern.search(folded))
 
 
-LEAD_SENTENCES = 1
-LEAD_WITH_TITLE = False
-
-
 def _lead(title: str, text: str) -> str:
     """The headline, else the first sentence: where a report says what happened; later
     sentences recall earlier developments ("India had signed a $5bn deal in 2018")."""
-    sentences = [s for s in re.split(r"(?<=[.!?؟])\s+|\n", text.strip()) if s.strip()]
-    body = " ".join(s[:300] for s in sentences[:LEAD_SENTENCES])
     if title.strip():
-        return f"{title}\n{body}" if LEAD_WITH_TITLE else title
-    return body
+        return title
+    return re.split(r"(?<=[.!?؟])\s+|\n", text.strip(), maxsplit=1)[0][:300]
 
 
 # ---------------------------------------------------------------------------
