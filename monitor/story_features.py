@@ -333,6 +333,10 @@ _KIND_STEMS: dict[str, tuple[str, ...]] = {
     "talks": ("talks", "meet", "met ", "summit", "negotiat", "محادثات", "مفاوضات", "لقاء", "قمه",
               "gorus", "muzakere", "переговор", "встреч", "negocia", "pourparler", "verhandl",
               "colloqui"),
+    # More of something already bought or delivered: a new order in the making.
+    "expansion": ("expand", "expansion", "additional", "расшир", "наращив", "дополнительн",
+                  "genislet", "ilave", "توسيع", "اضافي", "erweiter", "zusatzlich", "supplementaire",
+                  "aggiuntiv", "amplia"),
     "deployment": ("deploy", "stationed", "نشر", "konuslan", "развер", "deploie", "stationier",
                    "schier", "desdobr"),
 }
@@ -342,6 +346,8 @@ _KIND_PATTERNS = {
     for kind, stems in _KIND_STEMS.items()
 }
 
+
+_PROSPECTIVE = frozenset({"expansion"})
 
 _ORDINALS = {
     1: ("first", "premier", "premiere", "ilk", "birinci", "первый", "первая", "первую", "первой",
@@ -362,7 +368,12 @@ def _ordinals(lead: str) -> list[int]:
 
 def _kinds(text: str) -> list[str]:
     folded = fold(text)
-    return sorted(kind for kind, pattern in _KIND_PATTERNS.items() if pattern.search(folded))
+    kinds = {kind for kind, pattern in _KIND_PATTERNS.items() if pattern.search(folded)}
+    if kinds & _PROSPECTIVE:
+        # "Talks on more deliveries", "supplies may be expanded": the deliveries are what is
+        # being discussed, not what happened.
+        kinds.discard("delivery")
+    return sorted(kinds)
 
 
 def _lead(title: str, text: str) -> str:
