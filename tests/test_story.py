@@ -279,13 +279,15 @@ def _dev_report(stand_in: bool = False):
     bench = _bench()
     rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
     concepts = None if stand_in else bench.matcher_concepts("s400-f35")
-    return evaluate_stories(rows, concepts or bench.stand_in_concepts)
+    # As the bench and the service do: the topic's actors keep other buyers' reports apart.
+    actors = getattr(concepts, "actors", frozenset())
+    return evaluate_stories(rows, concepts or bench.stand_in_concepts, actors=actors)
 
 
-@pytest.mark.parametrize("stand_in, precision, recall", [(False, 0.92, 0.80), (True, 0.87, 0.78)])
+@pytest.mark.parametrize("stand_in, precision, recall", [(False, 0.94, 0.84), (True, 0.89, 0.78)])
 def test_dev_set_no_worse_than_measured(stand_in, precision, recall):
-    # Guards the figures measured when this was written (bench/README.md: 0.938 / 0.822 with
-    # the topic's matcher, 0.885 / 0.802 with the stand-in lexicon), with a little room for
+    # Guards the figures measured when this was written (bench/README.md: 0.961 / 0.861 with
+    # the topic's matcher, 0.915 / 0.802 with the stand-in lexicon), with a little room for
     # lexicon changes.
     report = _dev_report(stand_in)
     assert report.precision >= precision
@@ -293,7 +295,6 @@ def test_dev_set_no_worse_than_measured(stand_in, precision, recall):
     assert report.stories_per_event <= 1.2
 
 
-@pytest.mark.xfail(reason="issue 4 targets not reached yet; see bench/README.md", strict=True)
 def test_dev_set_targets():
     report = _dev_report()
     assert report.precision >= 0.95
@@ -369,3 +370,110 @@ def test_leading_actors_are_the_strongest_actor_concepts():
     assert leading_actors({"turkey": 3.0, "india": 1.0, "s400": 5.0}, actors) == {"turkey"}
     assert leading_actors({"turkey": 2.0, "india": 1.5}, actors) == {"turkey", "india"}
     assert leading_actors({"s400": 5.0}, actors) == frozenset()
+
+
+# --- undated reports, rewrites and expansions (dev-set excerpts) -------------------------
+
+INDIA_ACTORS = frozenset({"turkey", "india", "saudi_arabia", "china"})
+INDIA_DELIVERY = {"s400": 4.0, "india": 0.7, "russia": 0.5, "delivery": 0.4, "air_defence": 1.0,
+                  "purchase": 0.4}
+NATIONALTIMES = (
+    "",
+    "IN A big boost to India’s air-defence capabilities, Russia has started delivery of the much "
+    "awaited S-400 missile system for deployment on schedule this year, official sources have "
+    "confirmed.\nIndia had bought the system for over US$ 5 billion in 2018, in a deal that became "
+    "contentious amid a threat of sanctions from the US on countries engaging in defence deals "
+    "with Russia")
+DEFENSEMIRROR = (
+    "",
+    "The Indian military has started receiving S-400 Triumf air defense systems ordered in "
+    "October 2018 from Russia.\n\"The supplies of the S-400 air defense system to India have "
+    "started and are proceeding on schedule,\" Dmitry Shugaev, Director of the Federal Service for "
+    "Military-Technical Cooperation (FSMTC), was quoted as saying by state-owned DD India.")
+
+
+def _undated_story(text, concepts, lang="en"):
+    features = features_for(*text, lang, None, concepts)
+    return new_story(1, features, day("2021-11-14"), "outlet0")
+
+
+def _with_other_events(story: StoryState) -> list[StoryState]:
+    """The story among other events of the topic, as in operation: how telling a name or a
+    word is comes from the candidate stories."""
+    others = [(TELESUR_EN, "en", "2019-07-17", REMOVAL), (SINOP_EN, "en", "2020-10-16", TEST_FIRING),
+              (TRUTHER_SAUDI, "en", "2017-10-06", SAUDI_DEAL), (KURV_AP, "en", "2018-10-05", INDIA_DEAL),
+              (RADAR_EN, "en", "2019-11-25", TEST_FIRING)]
+    states = [story]
+    for number, (text, lang, published, concepts) in enumerate(others, start=2):
+        features = features_for(*text, lang, day(published), concepts)
+        states.append(new_story(number, features, day(published), f"other{number}"))
+    return states
+
+
+def test_undated_reports_of_one_actors_delivery_join():
+    # No name, number or date in common; both undated, India's, a delivery, in one frame.
+    story = _undated_story(NATIONALTIMES, INDIA_DELIVERY)
+    item = features_for(*DEFENSEMIRROR, "en", None, INDIA_DELIVERY)
+    candidates = _with_other_events(story)
+    decision = assign_story(item, candidates, day("2021-11-14"), WEEK, INDIA_ACTORS)
+    assert decision.story_id == 1 and decision.relation == "same_event"
+    assert "neither is dated" in decision.reason and "india" in decision.reason
+    # Without the actors the rule has nothing to go by: the item starts its own story.
+    alone = assign_story(item, candidates, day("2021-11-14"), WEEK)
+    assert alone.story_id is None
+
+
+def test_undated_report_of_another_kind_or_actor_stays_apart():
+    story = _undated_story(NATIONALTIMES, INDIA_DELIVERY)
+    deal = features_for("", "India has signed a deal with Russia for the S-400 air defence "
+                        "systems, officials said.", "en", None, INDIA_DEAL)
+    candidates = _with_other_events(story)
+    assert assign_story(deal, candidates, day("2021-11-14"), WEEK, INDIA_ACTORS).story_id != 1
+    saudi = dict(INDIA_DELIVERY, saudi_arabia=0.7)
+    del saudi["india"]
+    other = features_for("", "Saudi Arabia has started receiving S-400 air defense systems from "
+                         "Russia, officials confirmed.", "en", None, saudi)
+    assert assign_story(other, candidates, day("2021-11-14"), WEEK, INDIA_ACTORS).story_id != 1
+
+
+def test_a_dated_rewrite_joins_whatever_its_first_sentence_recalls():
+    # Its first line recalls the 2018 deal; the rest rewrites the delivery report.
+    story = _undated_story(DEFENSEMIRROR, dict(INDIA_DELIVERY, russia_arms_export=1.0))
+    story = add_item(story, features_for(*NATIONALTIMES, "en", None, INDIA_DELIVERY),
+                     day("2021-11-14"), "outlet1")
+    rewrite = (
+        "",
+        "India had signed a USD 5 billion deal with Russia to buy five units of the S-400 air "
+        "defence missile systems\n\nRussia has started supplying the S-400 Triumf air defence "
+        "systems to India, the first unit of which will be deployed near the western front.\n\nThe "
+        "announcement was made by the Director of Russian Federal Service for Military-Technical "
+        "Cooperation Dmitry Shugaev in Dubai air show.")
+    concepts = dict(INDIA_DELIVERY, russia_arms_export=1.0)
+    dated = features_for(*rewrite, "en", day("2021-11-15"), concepts)
+    assert dated.kinds == ["deal"]
+    candidates = _with_other_events(story)
+    decision = assign_story(dated, candidates, day("2021-11-15"), WEEK, INDIA_ACTORS)
+    assert decision.story_id == 1, decision.reason
+    # Undated, the same text may retell an older event: the kinds still hold it back.
+    undated = features_for(*rewrite, "en", None, concepts)
+    assert assign_story(undated, candidates, day("2021-11-15"), WEEK, INDIA_ACTORS).story_id != 1
+
+
+def test_expanded_supplies_do_not_join_the_delivery_story():
+    # 2025: "cooperation may be expanded by more S-400 supplies", naming the same official.
+    story = _undated_story(DEFENSEMIRROR, dict(INDIA_DELIVERY, russia_arms_export=1.0))
+    riafan = ("Глава ФСВТС Шугаев объявил о начале поставок комплексов С-400 в Индию",
+              "Российские зенитные ракетные комплексы С-400 «Триумф» начали поступать в Индию в "
+              "рамках двустороннего соглашения, сообщил глава Федеральной службы по "
+              "военно-техническому сотрудничеству Дмитрий Шугаев.")
+    concepts = {"s400": 4.0, "india": 0.7, "russia": 0.5, "russia_arms_export": 1.0,
+                "delivery": 0.4, "air_defence": 1.0}
+    story = add_item(story, features_for(*riafan, "ru", None, concepts), day("2021-11-14"), "o1")
+    mailru = ("", "Сотрудничество Москвы и Нью-Дели может быть расширено за счет наращивания "
+              "поставок российских зенитных ракетных комплексов (ЗРК) С-400. Об этом сообщил "
+              "директор Федеральной службы по военно-техническому сотрудничеству (ФСВТС) Дмитрий "
+              "Шугаев.")
+    item = features_for(*mailru, "ru", None, concepts)
+    assert item.kinds == ["expansion"]
+    decision = assign_story(item, _with_other_events(story), day("2025-08-20"), WEEK, INDIA_ACTORS)
+    assert decision.story_id is None and decision.related_to == 1, decision.reason

@@ -97,3 +97,13 @@ def test_features_are_deterministic_and_survive_json():
     assert StoryFeatures.from_json(json.loads(json.dumps(features.to_json()))) == features
     assert "snb" in features.entities  # Sinop
     assert features.stated_day == "2020-10-16"
+
+
+@pytest.mark.parametrize("lead, kinds", [
+    ("Сотрудничество Москвы и Нью-Дели может быть расширено за счет наращивания поставок С-400.",
+     ["expansion"]),
+    ("India and Russia discuss additional S-400 supplies", ["expansion"]),
+    ("Russia has started supplying the S-400 Triumf air defence systems to India.", ["delivery"]),
+])
+def test_expanded_supplies_are_a_new_order_not_a_delivery(lead, kinds):
+    assert features_for("", lead, "und", None, {"s400": 1.0}).kinds == kinds
