@@ -199,7 +199,7 @@ class Tuning:
     kind_confident: int = 2  # members that must share a kind before it can conflict
     undated_kin: bool = True  # undated item and story: same actors, kind and frame join
     kin_frame: float = 0.9  # frame similarity such a join needs ...
-    kin_wording: float = 0.2  # ... and shared wording (so the same language)
+    kin_wording: float = 0.15  # ... and shared wording (so the same language)
     rewrite_fact: float = 0.8  # a fact this telling and ...
     rewrite_wording: float = 0.8  # ... this much shared wording: kinds cannot conflict
 
@@ -217,6 +217,7 @@ class _Evidence:
     best_fact: float  # the strongest single shared fact
     wording: float  # shared wording, same language only
     conflict: str | None = None  # rare concepts that tell the item and the story apart
+    rewrite: bool = False  # its lead's kind differs, but it rewrites the story's reports
 
 
 class _Specificity:
@@ -308,15 +309,15 @@ def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> 
         # Without a telling fact, even one report's kind of development is the best guide:
         # "Turkey removed from the F-35" is not "Turkey switches on its S-400".
         confident = story_kinds
+    # A dated item sharing a telling fact and most of the wording is a rewrite of the
+    # story's reports, whatever its first sentence recalls ("India had signed a deal" before
+    # the delivery); an undated one may retell an older event, so its kinds still count.
+    rewrite = (features.event_time is not None and max(each, default=0.0) >= TUNING.rewrite_fact
+               and wording >= TUNING.rewrite_wording)
     kinds_agree = None
     if features.kinds and story_kinds & set(features.kinds):
         kinds_agree = True
-    elif features.kinds and confident and not (
-            features.event_time is not None
-            and max(each, default=0.0) >= TUNING.rewrite_fact and wording >= TUNING.rewrite_wording):
-        # A dated item sharing a telling fact and most of the wording is a rewrite of the
-        # story's reports, whatever its first sentence recalls ("India had signed a deal"
-        # before the delivery). An undated one may be a retelling of an older event.
+    elif features.kinds and confident and not rewrite:
         kinds_agree = False
     conflict = _concept_conflict(features, story, spec)
     closeness = 0.0
@@ -344,8 +345,10 @@ def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> 
         score *= TUNING.conflict_factor
     shared = ([f"name {e.lstrip('~')}" for e in entities[:4]] + [f"number {n}" for n in numbers[:2]]
               + [f"date {d}" for d in dates[:2]])
+    rewrite_of_other_kind = (rewrite and bool(features.kinds) and bool(confident)
+                             and not story_kinds & set(features.kinds))
     return _Evidence(round(score, 4), shared, kinds_agree, frame, facts, max(each, default=0.0),
-                     wording, conflict)
+                     wording, conflict, rewrite_of_other_kind)
 
 
 def _concept_conflict(features: StoryFeatures, story: StoryState, spec: _Specificity) -> str | None:
@@ -451,8 +454,11 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
                              f"no. {'/'.join(map(str, features.ordinals))} after no. "
                              f"{'/'.join(map(str, story.ordinals))}.", related_to=story.id)
     if evidence.score >= threshold and evidence.kinds_agree is not False:
+        rewrite = (f"; a dated rewrite of its reports, so its lead's "
+                   f"{'/'.join(features.kinds)} does not count" if evidence.rewrite else "")
         return StoryDecision(story.id, "same_event", evidence.score,
-                             f"Same event as story {story.id} (score {evidence.score:.2f}): {why}.")
+                             f"Same event as story {story.id} (score {evidence.score:.2f}): "
+                             f"{why}{rewrite}.")
     # 3. Neither side dated: the same actors, kind of development and frame, nothing in conflict.
     kin = _undated_kin(features, scored, actors)
     if kin is not None:

@@ -454,6 +454,7 @@ def test_a_dated_rewrite_joins_whatever_its_first_sentence_recalls():
     candidates = _with_other_events(story)
     decision = assign_story(dated, candidates, day("2021-11-15"), WEEK, INDIA_ACTORS)
     assert decision.story_id == 1, decision.reason
+    assert "rewrite" in decision.reason
     # Undated, the same text may retell an older event: the kinds still hold it back.
     undated = features_for(*rewrite, "en", None, concepts)
     assert assign_story(undated, candidates, day("2021-11-15"), WEEK, INDIA_ACTORS).story_id != 1
