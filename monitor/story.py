@@ -30,7 +30,10 @@ that none of a well-reported story's items has.
 Time: an item's event time is its published date, else the latest full date its text
 states. Two dated reports more than `window` apart are different events. An undated item
 has no trustworthy time (a replayed backlog or a republishing feed gives it the time it
-was fetched), so it joins only on stronger evidence, including one telling fact.
+was fetched), so it joins only on stronger evidence, including one telling fact; or,
+when the story is undated too, on the same leading actors, kind of development and frame
+with some shared wording and no conflict. A dated item that shares a telling fact and most
+of a story's wording is a rewrite: the kind its first sentence recalls does not hold it back.
 
 `should_alert`, `is_breaking` and `update_summary` turn a story's state into alert
 decisions; the caller keeps when it last alerted.
