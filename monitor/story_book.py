@@ -46,6 +46,7 @@ def process_new_items(
     outlet = feed["name"] or feed["title"] or feed["url"]
     outcomes: list[ItemOutcome] = []
     seen_now: set[str] = set()
+    open_stories = _OpenStories(store, now - config.story_window)
     for entry in entries:
         item, guid = entry.item, entry.item.guid
         if guid in known or guid in seen_now:
@@ -64,8 +65,8 @@ def process_new_items(
         outcome = ItemOutcome(guid, item_id, new=True, matched=bool(results))
         for result in results:
             backlog = _is_backlog(item, now, config.backfill, first_poll)
-            outcome.alerted |= _record_match(store, config, by_name[result.topic], item_id, item, result,
-                                             outlet, now, backlog)
+            outcome.alerted |= _record_match(store, config, by_name[result.topic], open_stories, item_id,
+                                             item, result, outlet, now, backlog)
         outcomes.append(outcome)
     return outcomes
 
@@ -77,34 +78,56 @@ def _is_backlog(item: Item, now: datetime, backfill: timedelta, first_poll: bool
     return item.published is None or item.published < now - backfill
 
 
+@dataclass
+class _OpenStory:
+    state: stories.StoryState
+    alerted_at: datetime | None
+    snapshot: dict | None  # what the story was at its last alert
+
+
+class _OpenStories:
+    """A topic's stories inside the window, read once per feed and kept in step with the
+    store as items join them, so that matched items do not each read them all again."""
+
+    def __init__(self, store: Store, since: datetime):
+        self.store, self.since = store, since
+        self._by_topic: dict[str, dict[int, _OpenStory]] = {}
+
+    def of(self, topic: str) -> dict[int, _OpenStory]:
+        if topic not in self._by_topic:
+            self._by_topic[topic] = {
+                row["id"]: _OpenStory(
+                    stories.StoryState.from_json(json.loads(row["state"])), parse_iso(row["alerted_at"]),
+                    json.loads(row["alert_snapshot"]) if row["alert_snapshot"] else None)
+                for row in self.store.candidate_stories(topic, self.since)
+            }
+        return self._by_topic[topic]
+
+
 def story_policy(config: Config) -> stories.StoryAlertPolicy:
     return stories.StoryAlertPolicy(update_interval=config.alerts.update_interval)
 
 
 def _record_match(
-    store: Store, config: Config, topic: Topic, item_id: int, item: Item, result: MatchResult,
-    outlet: str, now: datetime, backlog: bool,
+    store: Store, config: Config, topic: Topic, open_stories: _OpenStories, item_id: int, item: Item,
+    result: MatchResult, outlet: str, now: datetime, backlog: bool,
 ) -> bool:
     """Store the match, fold it into a story, queue an alert if the story calls for one."""
     seen_at = item.published if backlog and item.published else now
     features = stories.features_for(item.title, item.text, item.lang, item.published or now, result.concepts)
-    window = config.story_window
-    rows = store.candidate_stories(result.topic, now - window)
-    candidates = [stories.StoryState.from_json(json.loads(r["state"])) for r in rows]
-    decision = stories.assign_story(features, candidates, now, window, topic.lexicon.story_actors)
+    known = open_stories.of(result.topic)
+    decision = stories.assign_story(features, [s.state for s in known.values()], now, config.story_window,
+                                    topic.lexicon.story_actors)
     if decision.story_id is None:
         story_id = store.create_story(result.topic, item.title or item.text[:120], seen_at, "{}", [item.lang], [outlet],
                                       related_to=decision.related_to)
         state = stories.new_story(story_id, features, seen_at, outlet, related_to=decision.related_to)
-        last_alert_at = None
-        snapshot = None
+        known[story_id] = _OpenStory(state, None, None)
     else:
         story_id = decision.story_id
-        previous = next(c for c in candidates if c.id == story_id)
-        state = stories.add_item(previous, features, seen_at, outlet)
-        row = next(r for r in rows if r["id"] == story_id)
-        last_alert_at = parse_iso(row["alerted_at"])
-        snapshot = json.loads(row["alert_snapshot"]) if row["alert_snapshot"] else None
+        state = stories.add_item(known[story_id].state, features, seen_at, outlet)
+        known[story_id].state = state
+    last_alert_at, snapshot = known[story_id].alerted_at, known[story_id].snapshot
     policy = story_policy(config)
     breaking = stories.is_breaking(state, now, policy)
     store.update_story(
@@ -134,6 +157,7 @@ def _record_match(
         topic=result.topic, story_id=story_id, item_id=item_id, kind=kind, title=message.title,
         body=message.body, body_html=message.body_html, now=now, expires_at=now + config.alerts.expire_after,
     )
-    store.mark_story_alerted(story_id, now, {"outlets": sorted(state.outlets), "langs": sorted(state.langs),
-                                             "item_count": state.item_count})
+    snapshot = {"outlets": sorted(state.outlets), "langs": sorted(state.langs), "item_count": state.item_count}
+    store.mark_story_alerted(story_id, now, snapshot)
+    known[story_id].alerted_at, known[story_id].snapshot = now, snapshot
     return True
