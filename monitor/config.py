@@ -61,6 +61,7 @@ class Config:
     allow_private_networks: bool = False
     backfill: timedelta = timedelta(days=1)
     story_window: timedelta = timedelta(days=3)
+    retention: timedelta = timedelta(days=90)  # unmatched items older than this are pruned
     fetch_timeout: timedelta = timedelta(seconds=30)
     max_feed_bytes: int = 10 * 1024 * 1024
     max_workers: int = 16
@@ -113,7 +114,7 @@ class _Reader:
             "[monitor]",
             {
                 "database", "poll_interval", "allow_private_networks", "backfill",
-                "story_window", "fetch_timeout", "max_feed_bytes", "max_workers",
+                "story_window", "retention", "fetch_timeout", "max_feed_bytes", "max_workers",
                 "per_host_concurrency", "user_agent", "log_level",
             },
         )
@@ -121,11 +122,13 @@ class _Reader:
             path=self.path,
             database=self._path(section.get("database", "monitor.db"), "[monitor] database"),
         )
-        for key in ("poll_interval", "backfill", "story_window", "fetch_timeout"):
+        for key in ("poll_interval", "backfill", "story_window", "retention", "fetch_timeout"):
             if key in section:
                 setattr(config, key, self._duration(section[key], f"[monitor] {key}"))
         if config.poll_interval < timedelta(seconds=10):
             raise self.fail("[monitor] poll_interval", "must be at least 10s")
+        if config.retention < max(config.story_window, timedelta(days=1)):
+            raise self.fail("[monitor] retention", "must be at least 1d and not shorter than story_window")
         config.allow_private_networks = self._bool(
             section.get("allow_private_networks", False), "[monitor] allow_private_networks"
         )

@@ -34,6 +34,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from monitor import systemd
 from monitor.alert import build_targets, claim_owner, release_dead_claims, send_due_alerts
 from monitor.config import Config, load_config
+from monitor.durations import format_duration
 from monitor.pipeline import Runtime, build_runtime, poll_once
 from monitor.store import Store, utcnow
 
@@ -51,6 +52,7 @@ def _env_seconds(name: str, default: float) -> float:
 
 POLL_TICK_SECONDS = _env_seconds("MONITOR_POLL_TICK", 30)  # each feed also has its own schedule
 SEND_TICK_SECONDS = _env_seconds("MONITOR_SEND_TICK", 10)
+RETENTION_TICK_HOURS = 6  # how often old unmatched items are pruned ([monitor] retention)
 STOP_GRACE_SECONDS = _env_seconds("MONITOR_STOP_GRACE", 10)
 
 
@@ -119,6 +121,14 @@ class Daemon:
             log.info("send: %d sent, %d failed, %d expired, %d held for digests",
                      report.sent, report.failed, report.expired, report.held)
 
+    def retention_job(self) -> None:
+        with self._lock:
+            config = self.config
+        with Store.open(config.database) as store:
+            pruned = store.prune_items(utcnow() - config.retention)
+        if pruned:
+            log.info("retention: forgot %d unmatched items older than %s", pruned, format_duration(config.retention))
+
     def heartbeat_job(self) -> None:
         with Store.open(self.config.database) as store:
             store.set_meta("daemon_heartbeat", utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -155,6 +165,8 @@ class Daemon:
                           next_run_time=now)
         scheduler.add_job(self._tracked(self.send_job), "interval", seconds=SEND_TICK_SECONDS, id="send",
                           next_run_time=now)
+        scheduler.add_job(self._tracked(self.retention_job), "interval", hours=RETENTION_TICK_HOURS,
+                          id="retention", next_run_time=now)
         watchdog = systemd.watchdog_interval() or 30
         scheduler.add_job(self.heartbeat_job, "interval", seconds=min(watchdog, 30), id="heartbeat",
                           next_run_time=now)

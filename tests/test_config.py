@@ -58,6 +58,7 @@ def test_alert_urls_from_environment(tmp_path):
     ('[alerts]\ndigest = "weekly"\n', "digest: 'weekly' is not one of"),
     ('[monitor\n', "not valid TOML"),
     ('[monitor]\nallow_private_networks = "yes"\n', "must be true or false"),
+    ('[monitor]\nretention = "2d"\nstory_window = "3d"\n', r"\[monitor\] retention: must be at least 1d"),
 ])
 def test_bad_config_gives_one_line_naming_file_and_key(tmp_path, text, message):
     path = write(tmp_path, text)

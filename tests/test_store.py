@@ -88,3 +88,22 @@ def test_write_rolls_back_on_error(store):
             store.add_item(feed_id, item(), NOW)
             raise RuntimeError("boom")
     assert store.item_counts()["items"] == 0
+
+
+def test_prune_forgets_old_unmatched_items_and_keeps_matched_and_reviewed(store):
+    from monitor.models import MatchResult
+
+    feed_id = store.add_feed("https://a/rss")
+    old, recent = NOW - timedelta(days=100), NOW - timedelta(days=1)
+    with store.write():
+        plain = store.add_item(feed_id, item("g1", "https://a/1", "h1"), old)
+        matched = store.add_item(feed_id, item("g2", "https://a/2", "h2"), old)
+        reviewed = store.add_item(feed_id, item("g3", "https://a/3", "h3"), old)
+        fresh = store.add_item(feed_id, item("g4", "https://a/4", "h4"), recent)
+        store.save_match(matched, MatchResult("t", True, 5.0, 2.5), old)
+    store.save_review(reviewed, "t", "irrelevant", NOW)
+    assert store.prune_items(NOW - timedelta(days=90), batch=1) == 1
+    remaining = {r["id"] for r in store.query("SELECT id FROM items")}
+    assert remaining == {matched, reviewed, fresh}
+    assert store.known_guids(feed_id, ["g1", "g2"]) == {"g2"}  # its source row went with it
+    assert store.get_item(plain) is None

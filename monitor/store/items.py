@@ -147,6 +147,30 @@ class ItemsMixin:
             row["label"] = "relevant" if row.pop("verdict") == "relevant" else "negative"
         return rows
 
+    def prune_items(self, before: datetime, batch: int = 5000) -> int:
+        """Forget unmatched, unreviewed items fetched before `before`; returns how many.
+
+        Matched items stay for good (they are the analyst's record, and their identity is
+        what keeps a reprint from alerting again). A pruned item that a feed still carries
+        is simply matched again, with the same result. Short batches keep the write lock
+        brief for the daemon and the CLI.
+        """
+        total = 0
+        while True:
+            with self.write():
+                ids = [r["id"] for r in self.query(
+                    "SELECT id FROM items i WHERE fetched_at < ? "
+                    "AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.item_id = i.id) "
+                    "AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id) "
+                    "AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.item_id = i.id) LIMIT ?",
+                    (iso(before), batch))]
+                if not ids:
+                    return total
+                marks = ",".join("?" * len(ids))
+                self.execute(f"DELETE FROM item_sources WHERE item_id IN ({marks})", ids)
+                self.execute(f"DELETE FROM items WHERE id IN ({marks})", ids)
+            total += len(ids)
+
     def item_counts(self) -> dict:
         row = self.query_one(
             "SELECT (SELECT COUNT(*) FROM items) AS items, "
