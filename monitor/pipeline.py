@@ -13,6 +13,7 @@ import hashlib
 import logging
 import queue
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
@@ -23,6 +24,7 @@ from monitor.fetch import Fetcher, FetchRequest, FetchSettings
 from monitor.language import init_language_detection
 from monitor.match import Topic, load_topic
 from monitor.models import FetchResult
+from monitor.netguard import redact_url
 from monitor.parse import ParseError
 from monitor.parsepool import ParserPool
 from monitor.prepare import PreparedFeed, prepare_feed
@@ -123,7 +125,7 @@ def poll_once(
 ) -> PollReport:
     """Poll every due feed (every enabled feed with `everything`) once."""
     started = utcnow()
-    clock = _Stopwatch()
+    clock = time.monotonic()
     feeds = {f["id"]: f for f in store.due_feeds(started, everything=everything)}
     report = PollReport()
     requests = [FetchRequest(f["url"], f["etag"], f["last_modified"], key=fid) for fid, f in feeds.items()]
@@ -133,13 +135,14 @@ def poll_once(
     def on_result(request: FetchRequest, result: FetchResult) -> None:
         # On a fetch thread: hand the body to a worker process at once, so parsing
         # overlaps the other fetches and the main thread's database work.
+        body_hash = _body_hash(result)
         prepared = None
-        if pool is not None and _needs_parsing(feeds[request.key], result):
+        if pool is not None and _needs_parsing(feeds[request.key], result, body_hash):
             try:
                 prepared = pool.prepare(result.content, result.headers, result.final_url, started)
             except ParseError as exc:
                 prepared = exc
-        done.put((request.key, result, prepared))
+        done.put((request.key, result, body_hash, prepared))
 
     def fetch_all() -> None:
         try:
@@ -153,15 +156,15 @@ def poll_once(
         entry = done.get()
         if entry is None:
             break
-        feed_id, result, prepared = entry
+        feed_id, result, body_hash, prepared = entry
         if should_stop():
             continue  # unprocessed feeds stay due and are polled next time
-        outcome = process_fetch(store, runtime, feeds[feed_id], result, prepared)
+        outcome = _process_safely(store, runtime, feeds[feed_id], result, body_hash, prepared)
         report.add(outcome)
         if progress:
             progress(outcome, report.feeds, len(requests))
     worker.join()
-    report.seconds = clock.elapsed()
+    report.seconds = round(time.monotonic() - clock, 3)
     if report.feeds:
         # A tick with no feed due is not a poll worth reporting in `monitor status`.
         store.set_meta("last_poll_at", started.strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -174,13 +177,28 @@ def _body_hash(result: FetchResult) -> str:
     return hashlib.sha256(result.content or b"").hexdigest()[:32]
 
 
-def _needs_parsing(feed: dict, result: FetchResult) -> bool:
-    return not result.error and not result.not_modified and _body_hash(result) != feed["body_hash"]
+def _needs_parsing(feed: dict, result: FetchResult, body_hash: str) -> bool:
+    return not result.error and not result.not_modified and body_hash != feed["body_hash"]
+
+
+def _process_safely(store: Store, runtime: Runtime, feed: dict, result: FetchResult, body_hash: str,
+                    prepared: PreparedFeed | ParseError | None) -> FeedOutcome:
+    """`process_fetch`, but a fault in our own code on one feed's items costs that feed
+    only: it is recorded as the feed's error (and retried with back-off) while the poll
+    goes on with the others, instead of every poll stopping at the same feed."""
+    try:
+        return process_fetch(store, runtime, feed, result, prepared, body_hash=body_hash)
+    except Exception as exc:  # the store rolled the feed's transaction back
+        log.exception("feed %s (%s): processing failed", feed["id"], feed["name"] or redact_url(feed["url"]))
+        error = f"processing failed: {type(exc).__name__}: {exc}".splitlines()[0][:300]
+        store.record_fetch(feed["id"], now=utcnow(), next_check=utcnow() + runtime.config.poll_interval,
+                           status=result.status, error=error)
+        return FeedOutcome(feed_id=feed["id"], url=feed["url"], status=result.status, error=error)
 
 
 def process_fetch(
     store: Store, runtime: Runtime, feed: dict, result: FetchResult,
-    prepared: PreparedFeed | ParseError | None = None,
+    prepared: PreparedFeed | ParseError | None = None, *, body_hash: str | None = None,
 ) -> FeedOutcome:
     """Everything after the fetch for one feed. Records failures; never raises for them.
 
@@ -203,13 +221,13 @@ def process_fetch(
         outcome.error = error
         store.record_fetch(feed["id"], now=now, next_check=schedule(feed["error_count"] + 1),
                            status=result.status, error=error, gone=result.gone)
-        log.warning("feed %s (%s): %s", feed["id"], feed["name"] or _safe_url(feed["url"]), error)
+        log.warning("feed %s (%s): %s", feed["id"], feed["name"] or redact_url(feed["url"]), error)
         return outcome
 
     if result.error:
         return fail(result.error)
-    body_hash = _body_hash(result)
-    if not _needs_parsing(feed, result):
+    body_hash = body_hash or _body_hash(result)
+    if not _needs_parsing(feed, result, body_hash):
         # Unchanged: no parsing, no item work. Validators are kept up to date.
         store.record_fetch(feed["id"], now=now, next_check=schedule(0), status=result.status, error=None,
                            etag=result.etag, last_modified=result.last_modified, new_url=result.permanent_url)
@@ -241,22 +259,3 @@ def process_fetch(
     if parsed.warning:
         log.info("feed %s: %s", feed["id"], parsed.warning)
     return outcome
-
-
-def _safe_url(url: str) -> str:
-    # Feed URLs can carry tokens; logs show scheme, host and path only.
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname or ''}{parts.path}"
-
-
-class _Stopwatch:
-    def __init__(self) -> None:
-        import time
-
-        self._time = time.monotonic
-        self._start = self._time()
-
-    def elapsed(self) -> float:
-        return round(self._time() - self._start, 3)

@@ -120,3 +120,25 @@ def test_same_bytes_without_conditional_get_skip_parsing(monitor_setup, run_poll
     assert first.entries == 1
     assert (second.not_modified, second.entries, second.new_items) == (1, 0, 0)
     assert store.list_feeds()[0]["etag"]  # the validator is picked up again
+
+
+def test_a_fault_on_one_feeds_items_costs_that_feed_only(monitor_setup, run_poll, monkeypatch):
+    import monitor.pipeline as pipeline
+
+    real = pipeline.process_new_items
+
+    def fragile(store, config, topics, feed, entries, now, *, first_poll):
+        if feed["url"].endswith("/bad.xml"):
+            raise ValueError("unexpected input")
+        return real(store, config, topics, feed, entries, now, first_poll=first_poll)
+
+    monkeypatch.setattr(pipeline, "process_new_items", fragile)
+    routes = {"/bad.xml": Route(rss([ON_TOPIC], "Bad")), "/good.xml": Route(rss([dict(ON_TOPIC, guid="g")], "Good"))}
+    with FeedServer(routes) as server:
+        setup = monitor_setup([server.url(p) for p in routes])
+        report, store = run_poll(setup.config_path)
+    assert (report.feeds, report.failed, report.alerts) == (2, 1, 1)
+    bad = next(f for f in store.list_feeds() if f["url"].endswith("/bad.xml"))
+    assert bad["last_error"] == "processing failed: ValueError: unexpected input"
+    assert bad["error_count"] == 1 and bad["next_check_at"] > bad["last_checked_at"]
+    assert store.item_counts()["items"] == 1  # the bad feed's transaction was rolled back whole
