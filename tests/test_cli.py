@@ -57,6 +57,10 @@ def test_show_explains_and_review_is_stored(polled):
     assert "reviewed irrelevant" in invoke("show", str(item_id)).output
     story = json.loads(invoke("matches", "--json").output.splitlines()[0])["story"]
     assert "Story" in invoke("show", f"s{story}").output
+    unmatched = invoke("show", str(3 - item_id))  # the off-topic item: scored again to say why not
+    assert unmatched.exit_code == 0, unmatched.output
+    assert "matched no topic" in unmatched.output and "below threshold" in unmatched.output
+    assert "language en" in unmatched.output  # not stored for unmatched items; detected for display
 
 
 @pytest.mark.parametrize("args,message", [

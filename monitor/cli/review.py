@@ -83,29 +83,36 @@ def show(app: App, ident: str, as_json: bool) -> None:
       monitor show 42        # item 42: text, sources, score and reasons
       monitor show s7        # story 7 and its items
     """
-    store = app.store
     if ident.lower().startswith("s") and ident[1:].isdigit():
-        story = store.get_story(int(ident[1:]))
-        if story is None:
-            raise click.ClickException(f"no story with ID {ident[1:]}")
-        if as_json:
-            emit_json(story)
-            return
-        click.echo(f"Story {story['id']} [{story['topic']}]: {story['title']}")
-        click.echo(f"  first seen {story['first_seen']}, last seen {story['last_seen']}, "
-                   f"{story['item_count']} items, languages {', '.join(story['langs'])}")
-        click.echo(f"  outlets: {', '.join(story['outlets'])}")
-        if story["related_to"]:
-            click.echo(f"  a new development of story {story['related_to']}")
-        for item in story["items"]:
-            click.echo(f"  #{item['id']} {item['published'] or item['fetched_at']} [{item['lang']}] "
-                       f"{item['feed']}: {item['title']} ({item['relation']})")
-        return
-    if not ident.isdigit():
+        _show_story(app, int(ident[1:]), as_json)
+    elif ident.isdigit():
+        _show_item(app, int(ident), as_json)
+    else:
         raise click.ClickException(f"{ident!r} is not an item ID (a number) or story ID (s<number>)")
-    item = store.get_item(int(ident))
+
+
+def _show_story(app: App, story_id: int, as_json: bool) -> None:
+    story = app.store.get_story(story_id)
+    if story is None:
+        raise click.ClickException(f"no story with ID {story_id}")
+    if as_json:
+        emit_json(story)
+        return
+    click.echo(f"Story {story['id']} [{story['topic']}]: {story['title']}")
+    click.echo(f"  first seen {story['first_seen']}, last seen {story['last_seen']}, "
+               f"{story['item_count']} items, languages {', '.join(story['langs'])}")
+    click.echo(f"  outlets: {', '.join(story['outlets'])}")
+    if story["related_to"]:
+        click.echo(f"  a new development of story {story['related_to']}")
+    for item in story["items"]:
+        click.echo(f"  #{item['id']} {item['published'] or item['fetched_at']} [{item['lang']}] "
+                   f"{item['feed']}: {item['title']} ({item['relation']})")
+
+
+def _show_item(app: App, item_id: int, as_json: bool) -> None:
+    item = app.store.get_item(item_id)
     if item is None:
-        raise click.ClickException(f"no item with ID {ident}")
+        raise click.ClickException(f"no item with ID {item_id}")
     if as_json:
         emit_json(item)
         return
@@ -137,10 +144,9 @@ def show(app: App, ident: str, as_json: bool) -> None:
 
 def _explain_live(app: App, item: dict) -> None:
     """Why an unmatched item did not match: scored again now, nothing stored."""
-    from monitor.match import load_topic, match_item
+    from monitor.match import match_item
 
-    for topic_config in app.config.topics:
-        topic = load_topic(topic_config.name, topic_config.lexicon, topic_config.seeds, topic_config.threshold)
+    for topic in app_topics(app):
         result = match_item(topic, item["title"], item["text"], item["lang"])
         click.echo(f"  topic {topic.name}: score {result.score:.2f} below threshold {result.threshold:.2f}")
         for reason in result.reasons:
