@@ -67,13 +67,15 @@ def _target_id(url: str) -> str:
     return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
 
 
-def _apprise_target(plugin, url: str, timeout: float) -> Target:
-    secrets = _secret_fragments(url) + _secret_fragments(plugin.url())
+def _apprise_target(plugin, url: str | None, timeout: float) -> Target:
+    """A target for one Apprise service. `url` is the URL as the user wrote it; None for
+    a service from an Apprise config file, whose entry is not at hand."""
+    secrets = _secret_fragments(url or "") + _secret_fragments(plugin.url())
     register_secrets(secrets)
     # Apprise's privacy form masks passwords but keeps tokens that live in the path
     # (json://host/hook/TOKEN, tgram://TOKEN/...); the label is stored and shown.
     label = _redact(plugin.url(privacy=True).split("?")[0], secrets)
-    if "overflow=" not in url.lower():
+    if url is None or "overflow=" not in url.lower():
         # Never more than the service takes: Apprise cuts what our own fitting missed.
         plugin.overflow_mode = apprise.common.OverflowMode.TRUNCATE
     if getattr(plugin, "host", None) in ("127.0.0.1", "localhost", "::1"):
@@ -103,7 +105,10 @@ def _apprise_target(plugin, url: str, timeout: float) -> Target:
         problems = [e.message for e in result.logs() if e.level in ("WARNING", "ERROR")]
         return _redact(problems[-1] if problems else "delivery failed", secrets)
 
-    return Target(id=_target_id(url), label=label, send=send)
+    # The identity must outlive Apprise upgrades: plugin.url() spells out Apprise's
+    # defaults (retry=, wait=...), so a config-file service is known by its address only.
+    identity = url if url is not None else plugin.url().split("?")[0]
+    return Target(id=_target_id(identity), label=label, send=send)
 
 
 # Query keys whose values are settings, not secrets; masking them would only blur logs.
@@ -158,7 +163,7 @@ def build_targets(config: AlertConfig) -> list[Target]:
     timeout = config.send_timeout.total_seconds()
     targets: list[Target] = []
     for number, url in enumerate(config.urls, 1):
-        register_secrets(_secret_fragments(url))
+        register_secrets(_secret_fragments(url))  # before Apprise may log it
         plugin = apprise.Apprise.instantiate(url)
         if plugin is None:
             scheme = url.split("://", 1)[0] if "://" in url else "?"
@@ -171,7 +176,7 @@ def build_targets(config: AlertConfig) -> list[Target]:
         servers = (loaded.services() if hasattr(loaded, "services") else loaded.servers())
         if not servers:
             raise ValueError(f"[alerts] config: {path} holds no usable Apprise URL")
-        targets.extend(_apprise_target(plugin, plugin.url(), timeout) for plugin in servers)
+        targets.extend(_apprise_target(plugin, None, timeout) for plugin in servers)
     return targets or [_log_target()]
 
 
@@ -259,12 +264,21 @@ def send_due_alerts(
     rng = rng or random.Random()
     resting = {} if resting is None else resting
     queue_digests(store, targets, config, now())
-    for alert in store.claim_due_alerts(now(), LEASE, limit, owner=claim_owner()):
+    owner = claim_owner()
+    for alert in store.claim_due_alerts(now(), LEASE, limit, owner=owner):
         if should_stop():
             # Hand the rest back at once rather than leaving them leased.
             store.release_alert(alert["id"])
             continue
-        _deliver(store, alert, targets, config, now, rng, report, should_stop, resting)
+        # A batch can outlast its lease (slow services, many targets): renew it per alert,
+        # and leave an alert that another sender took meanwhile to that sender.
+        if not store.renew_claim(alert["id"], owner, now() + LEASE):
+            continue
+        try:
+            _deliver(store, alert, targets, config, now, rng, report, should_stop, resting)
+        except Exception:  # e.g. the database failed: the rest of the batch is not stranded
+            log.exception("alert %s: delivery round failed; it is retried later", alert["id"])
+            store.release_alert(alert["id"])
     return report
 
 

@@ -29,9 +29,6 @@ class AlertMessage:
     body_html: str
     footer: str = ""  # kept whole when the body is cut to fit (the alert's reference)
 
-    def text(self) -> str:
-        return f"{self.body}\n\n{self.footer}" if self.footer else self.body
-
     def html(self) -> str:
         return f"{self.body_html}\n<p>{html.escape(self.footer)}</p>" if self.footer else self.body_html
 

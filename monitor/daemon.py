@@ -140,11 +140,11 @@ class Daemon:
             config = load_config(self.config_path)
             runtime = build_runtime(config)
             targets = build_targets(config.alerts)
+            with Store.open(config.database) as store:
+                store.sync_feeds(config.feeds)
         except Exception as exc:  # a bad edit must not take the service down
             log.error("reload failed, keeping the previous configuration: %s", exc)
             return
-        with Store.open(config.database) as store:
-            store.sync_feeds(config.feeds)
         with self._lock:
             self._retired.append(self.runtime)
             self.config, self.runtime, self.targets = config, runtime, targets

@@ -10,12 +10,17 @@ import logging
 import sys
 
 _secrets: set[str] = set()
+_longest_first: tuple[str, ...] = ()  # _secrets, sorted once per registration
 
 
 class SecretFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if _secrets:
-            record.msg, record.args = mask(record.getMessage()), None
+            try:
+                message = record.getMessage()
+            except Exception:  # a bad format string: leave it to the handler's own error path
+                return True
+            record.msg, record.args = mask(message), None
             if record.exc_info and not record.exc_text:
                 # A traceback can quote a URL too; the formatter uses exc_text when set.
                 record.exc_text = mask(_FORMATTER.formatException(record.exc_info))
@@ -29,13 +34,16 @@ _FORMATTER = logging.Formatter()
 
 def mask(text: str) -> str:
     """`text` with every registered secret replaced by ****."""
-    for secret in sorted(_secrets, key=len, reverse=True):
+    for secret in _longest_first:
         text = text.replace(secret, "****")
     return text
 
 
 def register_secrets(fragments) -> None:
+    global _longest_first
     _secrets.update(f for f in fragments if f and len(f) >= 4)
+    # Longest first, so that a secret containing another is masked whole.
+    _longest_first = tuple(sorted(_secrets, key=len, reverse=True))
 
 
 def setup_logging(level: str = "INFO") -> None:

@@ -107,3 +107,15 @@ def test_prune_forgets_old_unmatched_items_and_keeps_matched_and_reviewed(store)
     assert remaining == {matched, reviewed, fresh}
     assert store.known_guids(feed_id, ["g1", "g2"]) == {"g2"}  # its source row went with it
     assert store.get_item(plain) is None
+
+
+def test_a_lease_taken_over_by_another_sender_cannot_be_renewed(store):
+    with store.write():
+        alert_id = store.enqueue_alert(topic="t", story_id=None, item_id=None, kind="new", title="T", body="B",
+                                       body_html=None, now=NOW, expires_at=NOW + timedelta(days=1))
+    assert [a["id"] for a in store.claim_due_alerts(NOW, timedelta(minutes=5), owner="a")] == [alert_id]
+    assert store.claim_due_alerts(NOW, timedelta(minutes=5), owner="b") == []  # leased
+    later = NOW + timedelta(minutes=6)  # a's batch outlasted its lease
+    assert [a["id"] for a in store.claim_due_alerts(later, timedelta(minutes=5), owner="b")] == [alert_id]
+    assert store.renew_claim(alert_id, "a", later + timedelta(minutes=5)) is False
+    assert store.renew_claim(alert_id, "b", later + timedelta(minutes=5)) is True

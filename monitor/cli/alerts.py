@@ -79,8 +79,10 @@ def alerts_retry(app: App, alert_id: int | None, all_failed: bool) -> None:
     """Make a failed or expired alert due now (the daemon sends it within seconds)."""
     from monitor.store import utcnow
 
-    if (alert_id is None) == (not all_failed):
+    if alert_id is not None and all_failed:
         raise click.UsageError("give an alert ID or --failed, not both")
+    if alert_id is None and not all_failed:
+        raise click.UsageError("give an alert ID, or --failed for every failed alert")
     store = app.store
     now = utcnow()
     expiry = now + app.config.alerts.expire_after

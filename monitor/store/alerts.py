@@ -63,6 +63,15 @@ class AlertsMixin:
                 )
             return rows
 
+    def renew_claim(self, alert_id: int, owner: str, until: datetime) -> bool:
+        """Extend `owner`'s lease on one alert; False when it no longer holds it (the
+        lease ran out during a long batch and another sender took the alert)."""
+        with self.write():
+            return self.execute(
+                "UPDATE alerts SET claimed_until = ? WHERE id = ? AND claimed_by = ? "
+                "AND status IN ('pending', 'failed')", (iso(until), alert_id, owner),
+            ).rowcount == 1
+
     def release_alert(self, alert_id: int) -> None:
         with self.write():
             self.execute("UPDATE alerts SET claimed_until = NULL, claimed_by = NULL WHERE id = ?", (alert_id,))
@@ -81,12 +90,6 @@ class AlertsMixin:
             ).rowcount
 
     # --- per-target results ---------------------------------------------------------
-
-    def delivered_targets(self, alert_id: int) -> set[str]:
-        rows = self.query(
-            "SELECT target FROM alert_targets WHERE alert_id = ? AND status = 'sent'", (alert_id,)
-        )
-        return {r["target"] for r in rows}
 
     def target_states(self, alert_id: int) -> dict[str, dict]:
         """Each target's row for this alert, by target id."""
