@@ -171,6 +171,7 @@ class _BoundedDecoder:
         self.total = 0
         self._zlib: Any = None
         self._started = False
+        self._ended = False  # the compressed stream ended; what follows is trailing junk
         self._parts: list[bytes] = []
 
     def _start(self, data: bytes) -> None:
@@ -205,6 +206,12 @@ class _BoundedDecoder:
         if self._zlib is None:
             self._keep(data)
             return
+        if self._ended:
+            # Dropped, but counted: junk after the stream must not stream on for ever.
+            self.total += len(data)
+            if self.total > self.limit:
+                raise _TooLarge
+            return
         while data:
             out = self._zlib.decompress(data, self.limit - self.total + 1)
             self._keep(out)
@@ -216,10 +223,11 @@ class _BoundedDecoder:
                     self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
                     data = rest
                 else:
+                    self._ended = True
                     break
 
     def finish(self) -> bytes:
-        if self._zlib is not None:
+        if self._zlib is not None and not self._ended:
             self._keep(self._zlib.flush(self.limit - self.total + 1))
         return b"".join(self._parts)
 

@@ -88,6 +88,9 @@ class ParserPool:
         self.hard_timeout = hard_timeout or limits.max_parse_wall_seconds + 10
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
+        # One task per worker at a time: `hard_timeout` then measures a parse, not the
+        # wait behind the fetch threads' other bodies (which would kill healthy workers).
+        self._slots = threading.BoundedSemaphore(self.workers)
 
     def _pool(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -124,6 +127,10 @@ class ParserPool:
         return self._run(_prepare_in_worker, content, dict(headers), url, self.limits, now)
 
     def _run(self, task: Callable, *args):
+        with self._slots:
+            return self._run_now(task, *args)
+
+    def _run_now(self, task: Callable, *args):
         pool = self._pool()
         try:
             future = pool.submit(task, *args)

@@ -191,9 +191,15 @@ def _process_safely(store: Store, runtime: Runtime, feed: dict, result: FetchRes
     except Exception as exc:  # the store rolled the feed's transaction back
         log.exception("feed %s (%s): processing failed", feed["id"], feed["name"] or redact_url(feed["url"]))
         error = f"processing failed: {type(exc).__name__}: {exc}".splitlines()[0][:300]
-        store.record_fetch(feed["id"], now=utcnow(), next_check=utcnow() + runtime.config.poll_interval,
-                           status=result.status, error=error)
+        now = utcnow()
+        retry = cadence.next_check(now, interval=_interval(feed, runtime), error_count=feed["error_count"] + 1,
+                                   key=feed["url"])
+        store.record_fetch(feed["id"], now=now, next_check=retry, status=result.status, error=error)
         return FeedOutcome(feed_id=feed["id"], url=feed["url"], status=result.status, error=error)
+
+
+def _interval(feed: dict, runtime: Runtime) -> timedelta:
+    return timedelta(seconds=feed["poll_interval_s"]) if feed["poll_interval_s"] else runtime.config.poll_interval
 
 
 def process_fetch(
@@ -207,7 +213,7 @@ def process_fetch(
     """
     now = utcnow()
     outcome = FeedOutcome(feed_id=feed["id"], url=feed["url"], status=result.status)
-    interval = timedelta(seconds=feed["poll_interval_s"]) if feed["poll_interval_s"] else runtime.config.poll_interval
+    interval = _interval(feed, runtime)
     headers = result.headers or {}
 
     def schedule(error_count: int) -> datetime:

@@ -4,7 +4,7 @@ Runs inside the feed's write transaction (see pipeline.process_fetch). The decis
 made by pure code (normalize, match, story); this module only sequences them and keeps
 the store in step, in the order that makes repeated work impossible:
 
-1. skip entries this feed delivered before (GUID), before any other work;
+1. skip entries this feed delivered before (GUID), before any store work;
 2. fold an entry that another feed (or this one, under a new GUID) already carried into
    the stored item (canonical URL or content hash): it never alerts again;
 3. only a new item is matched, and only a matched item is language-detected (the

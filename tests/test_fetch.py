@@ -456,3 +456,16 @@ def test_cookies_are_not_carried_between_fetches(server, fetcher):
     fetcher.fetch(server.url("/cookie"))
     fetcher.fetch(server.url("/cookie"))
     assert "cookie" not in server.headers_of_last("/cookie")
+
+
+def test_junk_after_a_gzip_stream_counts_against_the_cap():
+    import gzip
+
+    from monitor.fetch import _BoundedDecoder, _TooLarge
+
+    decoder = _BoundedDecoder("gzip", limit=1000)
+    decoder.feed(gzip.compress(b"<rss/>"))
+    with pytest.raises(_TooLarge):
+        for _ in range(100):
+            decoder.feed(b"junk" * 100)
+    assert decoder.finish() == b"<rss/>"

@@ -11,6 +11,8 @@ NOW = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
 @pytest.mark.parametrize("raw,text", [
     ("<p>Turkey&nbsp;buys <b>S-400</b></p><p>Second</p>", "Turkey buys S-400\nSecond"),
     ("<script>alert(1)</script>Plain", "Plain"),
+    ("A<STYLE type=x>p{}</style >B<noscript>n</noscript>C", "A B C"),
+    ("Text<script>never closed <b>bold</b>", "Text"),
     ("Fish &amp;amp; chips", "Fish & chips"),
     ("a\u200fb\u202ec\x07d", "abcd"),  # bidi marks and control characters dropped
     ("ＡＢＣ １２３", "ABC 123"),  # NFKC folds full-width forms
@@ -59,3 +61,12 @@ def test_normalize_entry_detects_language_and_keeps_identity():
 def test_entry_without_guid_or_link_is_identified_by_content():
     entry = RawEntry(guid=None, link=None, title="Title", summary="Body text", published=None)
     assert normalize_entry(entry, NOW).guid == content_hash("Title", "Body text")
+
+
+def test_markup_heavy_summaries_are_cleaned_quickly():
+    import time
+
+    started = time.process_time()
+    assert clean_text("<script>" * 20000 + "tail") == ""
+    assert len(clean_text("word " * 200000)) <= 4 * 5000
+    assert time.process_time() - started < 2  # the old lazy regex took seconds here

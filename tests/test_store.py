@@ -119,3 +119,32 @@ def test_a_lease_taken_over_by_another_sender_cannot_be_renewed(store):
     assert [a["id"] for a in store.claim_due_alerts(later, timedelta(minutes=5), owner="b")] == [alert_id]
     assert store.renew_claim(alert_id, "a", later + timedelta(minutes=5)) is False
     assert store.renew_claim(alert_id, "b", later + timedelta(minutes=5)) is True
+
+
+def test_a_moved_feed_stays_moved_when_the_config_still_names_its_old_url(store):
+    store.sync_feeds([FeedConfig("https://old/rss")])
+    feed_id = store.list_feeds()[0]["id"]
+    store.record_fetch(feed_id, now=NOW, next_check=NOW, status=200, error=None, etag='"e"', new_url="https://new/rss")
+    store.sync_feeds([FeedConfig("https://old/rss", name="Renamed")])
+    feeds = store.list_feeds()
+    assert [(f["id"], f["url"], f["enabled"], f["name"]) for f in feeds] == [(feed_id, "https://new/rss", 1, "Renamed")]
+
+
+def test_adding_a_gone_or_removed_feed_again_brings_it_back(store):
+    feed_id = store.add_feed("https://a/rss")
+    with store.write():
+        store.add_item(feed_id, item(), NOW)
+    store.record_fetch(feed_id, now=NOW, next_check=NOW + timedelta(days=1), status=410, error="HTTP 410 Gone", gone=True)
+    store.remove_feed(feed_id)
+    assert store.due_feeds(NOW, everything=True) == [] and store.list_feeds() == []
+    assert store.add_feed("https://a/rss") == feed_id
+    assert [f["id"] for f in store.due_feeds(NOW)] == [feed_id]
+    assert [f["id"] for f in store.list_feeds()] == [feed_id]
+
+
+def test_validators_follow_the_latest_answer(store):
+    feed_id = store.add_feed("https://a/rss")
+    store.record_fetch(feed_id, now=NOW, next_check=NOW, status=200, error=None, etag='"1"', last_modified="Mon")
+    store.record_fetch(feed_id, now=NOW, next_check=NOW, status=200, error=None)  # the server dropped them
+    feed = store.get_feed(feed_id)
+    assert (feed["etag"], feed["last_modified"]) == (None, None)

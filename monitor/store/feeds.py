@@ -1,7 +1,7 @@
 """Feeds and their fetch state: validators, health, schedule."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Iterable
 
 from monitor.store.clock import iso, utcnow
@@ -20,15 +20,18 @@ class FeedsMixin:
         now = iso(utcnow())
         wanted = {f.url: f for f in feeds}
         with self.write():
-            existing = {
-                r["url"]: r for r in self.query("SELECT id, url, origin FROM feeds")
-            }
+            existing = {}
+            for row in self.query("SELECT id, url, moved_from, origin FROM feeds"):
+                existing[row["url"]] = row
+                if row["moved_from"]:
+                    # A feed that answered 301 moved: its configured (old) URL is this row.
+                    existing.setdefault(row["moved_from"], row)
             for url, feed in wanted.items():
                 interval = int(feed.poll_interval.total_seconds()) if feed.poll_interval else None
                 if url in existing:
                     self.execute(
-                        "UPDATE feeds SET name = ?, poll_interval_s = ?, enabled = ? WHERE url = ?",
-                        (feed.name, interval, int(feed.enabled), url),
+                        "UPDATE feeds SET name = ?, poll_interval_s = ?, enabled = ? WHERE id = ?",
+                        (feed.name, interval, int(feed.enabled), existing[url]["id"]),
                     )
                 else:
                     self.execute(
@@ -36,15 +39,20 @@ class FeedsMixin:
                         "VALUES (?, ?, 'config', ?, ?, ?)",
                         (url, feed.name, int(feed.enabled), interval, now),
                     )
+            kept = {existing[url]["id"] for url in wanted if url in existing}
             for url, row in existing.items():
-                if row["origin"] == "config" and url not in wanted:
+                if row["origin"] == "config" and row["id"] not in kept:
                     self.execute("UPDATE feeds SET enabled = 0 WHERE id = ?", (row["id"],))
 
     def add_feed(self, url: str, name: str | None = None, origin: str = "cli") -> int:
         with self.write():
             row = self.query_one("SELECT id, enabled FROM feeds WHERE url = ?", (url,))
             if row:
-                self.execute("UPDATE feeds SET enabled = 1, name = COALESCE(?, name) WHERE id = ?", (name, row["id"]))
+                # Added again: whatever stopped it (removed, 410 Gone) is forgiven.
+                self.execute(
+                    "UPDATE feeds SET enabled = 1, gone = 0, name = COALESCE(?, name), next_check_at = NULL, "
+                    "origin = CASE WHEN origin = 'removed' THEN ? ELSE origin END WHERE id = ?",
+                    (name, origin, row["id"]))
                 return row["id"]
             cursor = self.execute(
                 "INSERT INTO feeds(url, name, origin, added_at) VALUES (?, ?, ?, ?)",
@@ -111,7 +119,9 @@ class FeedsMixin:
                     "UPDATE feeds SET last_checked_at = ?, last_success_at = ?, "
                     "first_success_at = COALESCE(first_success_at, ?), last_status = ?, "
                     "last_error = NULL, error_count = 0, next_check_at = ?, "
-                    "etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified), "
+                    # Validators exactly as the last answer gave them (fetch keeps the
+                    # sent ones on a 304): a stale ETag would be echoed for ever.
+                    "etag = ?, last_modified = ?, "
                     "title = COALESCE(?, title), ttl_s = COALESCE(?, ttl_s), "
                     "body_hash = COALESCE(?, body_hash), items_seen = items_seen + ? WHERE id = ?",
                     (stamp, stamp, stamp, status, iso(next_check), etag, last_modified,
@@ -140,12 +150,3 @@ class FeedsMixin:
             "SUM(enabled = 1 AND error_count > 0) AS failing, SUM(gone) AS gone FROM feeds"
         )
         return {k: row[k] or 0 for k in row}
-
-    def reset_schedule(self, feed_ids: Iterable[int] | None = None, delay: timedelta = timedelta(0)) -> None:
-        when = iso(utcnow() + delay)
-        with self.write():
-            if feed_ids is None:
-                self.execute("UPDATE feeds SET next_check_at = ?", (when,))
-            else:
-                for feed_id in feed_ids:
-                    self.execute("UPDATE feeds SET next_check_at = ? WHERE id = ?", (when, feed_id))
