@@ -85,12 +85,15 @@ class ParserPool:
         self.max_tasks_per_child = max_tasks_per_child
         # Past the parse's own wall-clock budget, the worker is stuck where the
         # in-process stop cannot reach it.
-        self.hard_timeout = hard_timeout or limits.max_parse_wall_seconds + 10
+        # A task may wait behind one other per worker (see _slots), so twice the budget.
+        self.hard_timeout = hard_timeout or 2 * limits.max_parse_wall_seconds + 10
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
-        # One task per worker at a time: `hard_timeout` then measures a parse, not the
-        # wait behind the fetch threads' other bodies (which would kill healthy workers).
-        self._slots = threading.BoundedSemaphore(self.workers)
+        # At most two tasks per worker in the pool (one running, one ready, so a worker
+        # never idles for the round trip): `hard_timeout` then covers a parse and at most
+        # one wait, not the queue of every fetch thread's body (which would kill healthy
+        # workers on a busy cold poll).
+        self._slots = threading.BoundedSemaphore(2 * self.workers)
 
     def _pool(self) -> ProcessPoolExecutor:
         with self._lock:
