@@ -21,6 +21,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Iterable
@@ -228,6 +229,9 @@ class GuardedBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
+        # One budget for resolving and every address tried, not one each: a host with
+        # several unreachable addresses must not stretch the fetch's total deadline.
+        deadline = None if timeout is None else time.monotonic() + timeout
         addresses = resolve(host, port, timeout)
         allowed = []
         first_refusal: BlockedAddress | None = None
@@ -242,11 +246,14 @@ class GuardedBackend(httpcore.NetworkBackend):
             raise first_refusal
         last_error: Exception | None = None
         for address in allowed:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise httpcore.ConnectTimeout(f"connecting to {host} timed out")
             try:
                 return self._inner.connect_tcp(
                     address,
                     port,
-                    timeout=timeout,
+                    timeout=left,
                     local_address=local_address,
                     socket_options=socket_options,
                 )
