@@ -2,7 +2,7 @@
 
 Builds one RSS 2.0 document holding every dev-set item (title, summary), then times:
   - feedparser.parse(bytes) of the whole document, divided by the item count;
-  - normalisation + matching of each item (monitor.match.match_item, which normalizes),
+  - normalisation + matching of each item (monitor.topic.match.match_item, which normalizes),
     warm (the daemon's steady state: the per-word memo holds the feeds' vocabulary)
     and cold (a fresh topic, first pass);
   - language detection of each item, another per-item step, for scale;
@@ -26,8 +26,8 @@ import feedparser
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from monitor.language import detect_language, init_language_detection  # noqa: E402
-from monitor.match import load_topic, match_item  # noqa: E402
+from monitor.parse.language import detect_language, init_language_detection  # noqa: E402
+from monitor.topic.match import load_topic, match_item  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 BASELINE = re.compile(r"\b[SF]\s?-?\s?(?:400|35)\b", re.IGNORECASE)

@@ -85,8 +85,8 @@ def _urls(farm: dict) -> list[str]:
 def phase_fetch_parse(farm: dict) -> dict:
     import feedparser
 
-    from monitor.fetch import Fetcher, FetchRequest, FetchSettings
-    from monitor.parse import parse_feed
+    from monitor.fetch.fetcher import Fetcher, FetchRequest, FetchSettings
+    from monitor.parse.parser import parse_feed
 
     urls = _urls(farm)
     fetcher = Fetcher(FetchSettings(allow_private_networks=True))
@@ -116,8 +116,8 @@ def phase_fetch_parse(farm: dict) -> dict:
     fetcher.close()
     bodies = [(r.content, r.headers, r.final_url) for r in results if r.content]
 
-    # The same cold pass with parsing on two worker processes (monitor.parsepool).
-    from monitor.parsepool import ParserPool
+    # The same cold pass with parsing on two worker processes (monitor.parse.pool).
+    from monitor.parse.pool import ParserPool
 
     pool = ParserPool(workers=2)
     pool.parse(bodies[0][0], bodies[0][1], bodies[0][2])  # start the workers outside the timing

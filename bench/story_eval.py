@@ -1,6 +1,6 @@
 """Story grouping figures on a labelled set: `python bench/story_eval.py dev.jsonl [-q]`.
 
-Concept vectors come from `monitor.match` when it is importable (the topic named by
+Concept vectors come from `monitor.topic.match` when it is importable (the topic named by
 --topic, lexicon and seeds from the usual places); otherwise from the small stand-in
 lexicon below, which knows only the topic's own words (weapons, countries, sanctions law)
 in the dev set's languages.
@@ -18,8 +18,8 @@ from typing import Any, Callable, Mapping
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from monitor.story import fold  # noqa: E402
-from monitor.story_eval import evaluate_stories, format_report  # noqa: E402
+from monitor.story.grouping import fold  # noqa: E402
+from monitor.story.evaluate import evaluate_stories, format_report  # noqa: E402
 
 # Stand-in concept lexicon: concept -> (weight, surface forms as folded regexes).
 STAND_IN_CONCEPTS: dict[str, tuple[float, tuple[str, ...]]] = {
@@ -58,12 +58,12 @@ def stand_in_concepts(row: Mapping[str, Any]) -> dict[str, float]:
 def matcher_concepts(topic: str) -> Callable[[Mapping[str, Any]], dict[str, float]] | None:
     """The real matcher's concept vectors, when the match module is there and loads."""
     try:
-        from monitor import match  # noqa: PLC0415
+        from monitor.topic import match  # noqa: PLC0415
         lexicon = ROOT / "config" / "topics" / f"{topic}.toml"
         seeds = sorted((ROOT.parent / "shared" / "seeds").glob("*.txt"))
         loaded = match.load_topic(topic, lexicon, seeds)
     except Exception as exc:  # any failure: fall back, and say so
-        print(f"(monitor.match unavailable: {exc}; using the stand-in lexicon)", file=sys.stderr)
+        print(f"(monitor.topic.match unavailable: {exc}; using the stand-in lexicon)", file=sys.stderr)
         return None
 
     def concepts(row: Mapping[str, Any]) -> dict[str, float]:
@@ -79,7 +79,7 @@ def scaled(rows: list[dict], copies: int) -> list[dict]:
     """The relevant rows repeated `copies` times, each copy 60 days later: many stories on
     one topic, to time the candidate index (story quality is not scored on these)."""
     from datetime import timedelta  # noqa: PLC0415
-    from monitor.story_eval import parse_published  # noqa: PLC0415
+    from monitor.story.evaluate import parse_published  # noqa: PLC0415
     relevant = [r for r in rows if r.get("label") == "relevant"]
     out = []
     for k in range(copies):
@@ -96,7 +96,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", type=Path)
     parser.add_argument("-q", "--quiet", action="store_true", help="figures only")
-    parser.add_argument("--stand-in", action="store_true", help="ignore monitor.match")
+    parser.add_argument("--stand-in", action="store_true", help="ignore monitor.topic.match")
     parser.add_argument("--topic", default="s400-f35")
     parser.add_argument("--window-days", type=float, default=7.0)
     parser.add_argument("--scale", type=int, default=0, metavar="K",
@@ -105,7 +105,7 @@ def main() -> int:
     from datetime import timedelta  # noqa: PLC0415
     rows = [json.loads(line) for line in args.path.read_text(encoding="utf-8").splitlines() if line.strip()]
     concepts = None if args.stand_in else matcher_concepts(args.topic)
-    source = "monitor.match" if concepts else "stand-in lexicon"
+    source = "monitor.topic.match" if concepts else "stand-in lexicon"
     started = time.perf_counter()
     actors = getattr(concepts, "actors", frozenset())
     report = evaluate_stories(rows, concepts or stand_in_concepts,

@@ -32,7 +32,8 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor import systemd
-from monitor.alert import build_targets, claim_owner, release_dead_claims, send_due_alerts
+from monitor.alert.sender import claim_owner, release_dead_claims, send_due_alerts
+from monitor.alert.targets import build_targets
 from monitor.config import Config, load_config
 from monitor.durations import format_duration
 from monitor.pipeline import Runtime, build_runtime, poll_once
@@ -62,7 +63,7 @@ class Daemon:
         self.stopping = threading.Event()
         self.reload_requested = threading.Event()
         self._lock = threading.Lock()  # guards swapping config/runtime on reload
-        self._resting: dict = {}  # target -> time: a target that just failed rests (monitor.alert)
+        self._resting: dict = {}  # target -> time: a target that just failed rests (monitor.alert.sender)
         self._retried_marker: str | None = None
         self._retired: list[Runtime] = []  # replaced runtimes, closed when no poll uses them
         self._running = 0  # jobs in flight, for a bounded stop

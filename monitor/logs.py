@@ -62,7 +62,7 @@ def setup_logging(level: str = "INFO") -> None:
     # long run; the daemon counts those itself (job_busy in `monitor status`).
     logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
     # Apprise's warnings are how a send learns why it failed (its per-service result
-    # collects them only at WARNING and above); monitor.alert logs them, masked, in one
+    # collects them only at WARNING and above); monitor.alert.sender logs them, masked, in one
     # line per failed target, so they do not go to the handler a second time.
     apprise_log = logging.getLogger("apprise")
     apprise_log.setLevel(logging.WARNING)

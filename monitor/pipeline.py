@@ -18,18 +18,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
-from monitor import cadence
+from monitor.fetch import cadence
 from monitor.config import Config
-from monitor.fetch import Fetcher, FetchRequest, FetchSettings
-from monitor.language import init_language_detection
-from monitor.match import Topic, load_topic
+from monitor.fetch.fetcher import Fetcher, FetchRequest, FetchSettings
+from monitor.parse.language import init_language_detection
+from monitor.topic.match import Topic, load_topic
 from monitor.models import FetchResult
-from monitor.netguard import redact_url
-from monitor.parse import ParseError
-from monitor.parsepool import ParserPool
-from monitor.prepare import PreparedFeed, prepare_feed
+from monitor.fetch.netguard import redact_url
+from monitor.parse.parser import ParseError
+from monitor.parse.pool import ParserPool
+from monitor.parse.prepare import PreparedFeed, prepare_feed
 from monitor.store import Store, utcnow
-from monitor.story_book import ItemOutcome, process_new_items
+from monitor.story.book import ItemOutcome, process_new_items
 
 log = logging.getLogger("monitor.poll")
 

@@ -1,7 +1,7 @@
 """Real parts for the delivery tests: feeds, an SMTP server, the daemon as a process.
 
-Everything runs on loopback: feeds from monitor.loopback.FeedServer, alerts to
-monitor.loopback.WebhookReceiver (Apprise json://) and to an aiosmtpd server (mailto://),
+Everything runs on loopback: feeds from monitor.demo.loopback.FeedServer, alerts to
+monitor.demo.loopback.WebhookReceiver (Apprise json://) and to an aiosmtpd server (mailto://),
 and `monitor run` itself as a subprocess, so signals and crashes are the real thing.
 """
 from __future__ import annotations

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 import pytest
 from apscheduler.events import EVENT_JOB_ERROR
 
-from monitor.loopback import FeedServer, Route, WebhookReceiver
+from monitor.demo.loopback import FeedServer, Route, WebhookReceiver
 from monitor.store import Store
 from delivery_helpers import (
     ON_TOPIC_SUMMARY, ON_TOPIC_TITLE, DaemonProcess, SmtpSink, enqueue, references, rss, run_cli, smtp_texts,

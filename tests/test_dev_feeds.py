@@ -5,7 +5,7 @@ from collections import defaultdict
 
 from conftest import load_dev_set, rss
 from monitor.config import load_config
-from monitor.loopback import FeedServer, Route
+from monitor.demo.loopback import FeedServer, Route
 from monitor.pipeline import build_runtime, poll_once
 from monitor.store import Store
 

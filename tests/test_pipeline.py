@@ -8,7 +8,7 @@ import pytest
 
 from conftest import OFF_TOPIC, ON_TOPIC, rss
 from monitor.config import load_config
-from monitor.loopback import FeedServer, Route
+from monitor.demo.loopback import FeedServer, Route
 from monitor.pipeline import build_runtime, poll_once
 from monitor.store import Store, utcnow
 

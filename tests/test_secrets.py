@@ -12,8 +12,8 @@ import time
 import urllib.parse
 
 from monitor.config import AlertConfig
-from monitor.alert import build_targets
-from monitor.loopback import FeedServer, Route, WebhookReceiver
+from monitor.alert.targets import build_targets
+from monitor.demo.loopback import FeedServer, Route, WebhookReceiver
 from delivery_helpers import (
     ON_TOPIC_SUMMARY, ON_TOPIC_TITLE, DaemonProcess, free_port, rss, run_cli, wait_for, write_config,
 )
@@ -87,7 +87,7 @@ def test_a_bad_url_is_reported_without_its_secret():
 
 
 def test_tokens_wherever_a_service_keeps_them_are_treated_as_secrets():
-    from monitor.alert import _secret_fragments
+    from monitor.alert.targets import _secret_fragments
 
     assert set(_secret_fragments("tgram://123456789:AAbbccddeeff/12345")) >= {"AAbbccddeeff", "123456789"}
     assert "TOKENabc123456" in _secret_fragments("json://host.example/hook/TOKENabc123456")

@@ -100,8 +100,8 @@ def alerts_retry(app: App, alert_id: int | None, all_failed: bool) -> None:
 @pass_app
 def alerts_test(app: App) -> None:
     """Send a test message to every configured target now; exit 1 if any fails."""
-    from monitor.alert import build_targets
-    from monitor.alert_format import format_test_message
+    from monitor.alert.targets import build_targets
+    from monitor.alert.format import format_test_message
 
     try:
         targets = build_targets(app.config.alerts)

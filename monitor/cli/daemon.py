@@ -1,7 +1,6 @@
 """Commands that run the monitor: run, poll, status."""
 from __future__ import annotations
 
-import json
 import logging
 import sys
 
@@ -55,7 +54,8 @@ def poll(app: App, everything: bool, no_send: bool, quiet: bool, as_json: bool) 
       monitor poll            # what is due now
       monitor poll --all      # every feed, now
     """
-    from monitor.alert import build_targets, send_due_alerts
+    from monitor.alert.sender import send_due_alerts
+    from monitor.alert.targets import build_targets
     from monitor.logs import setup_logging
     from monitor.pipeline import build_runtime, poll_once
 

@@ -17,7 +17,7 @@ def demo(workdir: str) -> None:
     Serves sample feeds in English, Arabic, Turkish and Russian on loopback,
     polls them, matches, groups stories and delivers alerts to a local webhook.
     """
-    from monitor.demo import run_demo
+    from monitor.demo.run import run_demo
     from monitor.logs import setup_logging
 
     setup_logging("WARNING")

@@ -82,7 +82,7 @@ def feeds_remove(app: App, feed: str) -> None:
 @pass_app
 def feeds_import(app: App, path: str) -> None:
     """Add every feed of an OPML file."""
-    from monitor.opml import OpmlError, read_opml
+    from monitor.cli.opml import OpmlError, read_opml
 
     with open(path, "rb") as handle:
         data = handle.read()
@@ -104,7 +104,7 @@ def feeds_import(app: App, path: str) -> None:
 @pass_app
 def feeds_export(app: App) -> None:
     """Print the enabled feeds as OPML."""
-    from monitor.opml import write_opml
+    from monitor.cli.opml import write_opml
 
     app.store.sync_feeds(app.config.feeds)
     click.echo(write_opml([f for f in app.store.list_feeds() if f["enabled"]]), nl=False)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
@@ -119,7 +118,7 @@ def _show_item(app: App, item_id: int, as_json: bool) -> None:
     click.echo(f"Item {item['id']}: {item['title']}")
     click.echo(f"  {item['url'] or '(no link)'}")
     if not item["lang"]:
-        from monitor.language import detect_language
+        from monitor.parse.language import detect_language
 
         item["lang"] = detect_language(f"{item['title']}\n{item['text']}")
     click.echo(f"  feed {item['feed']}, language {item['lang']}, published {item['published'] or '?'}, "
@@ -144,7 +143,7 @@ def _show_item(app: App, item_id: int, as_json: bool) -> None:
 
 def _explain_live(app: App, item: dict) -> None:
     """Why an unmatched item did not match: scored again now, nothing stored."""
-    from monitor.match import match_item
+    from monitor.topic.match import match_item
 
     for topic in app_topics(app):
         result = match_item(topic, item["title"], item["text"], item["lang"])
@@ -197,7 +196,7 @@ def match_command(app: App, source) -> None:
     Example:
       monitor match ../shared/eval/dev.jsonl | jq 'select(.matched)'
     """
-    from monitor.offline import OfflineMatcher
+    from monitor.story.offline import OfflineMatcher
 
     matcher = OfflineMatcher.from_topics(app_topics(app))
     for number, line in enumerate(source, 1):
@@ -215,6 +214,6 @@ def match_command(app: App, source) -> None:
 
 def app_topics(app: App):
     """The configured topics, loaded for scoring."""
-    from monitor.match import load_topic
+    from monitor.topic.match import load_topic
 
     return [load_topic(t.name, t.lexicon, t.seeds, t.threshold) for t in app.config.topics]

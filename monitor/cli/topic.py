@@ -80,8 +80,8 @@ def resolve_source(
 
 
 def load_source(source: TopicSource):
-    from monitor.lexicon import LexiconError, load_lexicon
-    from monitor.match import load_topic
+    from monitor.topic.lexicon import LexiconError, load_lexicon
+    from monitor.topic.match import load_topic
 
     try:
         name = source.name or load_lexicon(source.lexicon).name
@@ -189,7 +189,7 @@ def topic_suggest(app: App, topic_name, lexicon_path, seeds_glob, threshold, fro
       monitor topic suggest
       monitor topic suggest --from ../shared/eval/dev.jsonl --json
     """
-    from monitor.topic_tools import format_suggestions, row_text, suggest_terms, suggestions_json
+    from monitor.topic.tools import format_suggestions, row_text, suggest_terms, suggestions_json
 
     source = resolve_source(app, topic_name, lexicon_path, seeds_glob, threshold)
     t = load_source(source)
@@ -226,7 +226,7 @@ def topic_eval(app: App, file, topic_name, lexicon_path, seeds_glob, threshold, 
       monitor topic eval ../shared/eval/dev.jsonl
       monitor topic eval --reviewed --json
     """
-    from monitor.topic_tools import evaluate, format_report
+    from monitor.topic.tools import evaluate, format_report
 
     if not file and not reviewed:
         raise click.ClickException("give a labelled JSONL FILE or --reviewed")
@@ -257,13 +257,13 @@ def explain_command(app: App, text: str, title: str, lang: str | None, topic_nam
       monitor explain "Turkey tests the S-400 near Sinop"
       curl -s https://example.org/article.txt | monitor explain -
     """
-    from monitor.match import explain, match_item
-    from monitor.topic_tools import result_json
+    from monitor.topic.match import explain, match_item
+    from monitor.topic.tools import result_json
 
     if text == "-":
         text = sys.stdin.read()
     if not lang:
-        from monitor.language import detect_language
+        from monitor.parse.language import detect_language
 
         lang = detect_language(f"{title}\n{text}")
     t = load_source(resolve_source(app, topic_name, lexicon_path, seeds_glob, threshold))

@@ -1,0 +1,46 @@
+"""Everything per feed that needs no database: parse, normalize, match. Pure.
+
+On a cold poll this is most of the CPU time, so it runs in worker processes
+(monitor.parse.pool) where it can use the machine's other cores; the main process keeps
+only what needs the store. Matching here decides *whether* an item matches a topic;
+language detection and the full, explained match are left to the main process and run
+only for the few items that matched.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Mapping
+
+from monitor.topic.match import Topic, match_item
+from monitor.models import Item, ParsedFeed
+from monitor.parse.normalize import normalize_entry
+from monitor.parse.parser import DEFAULT_LIMITS, ParseLimits, parse_feed
+
+
+@dataclass
+class PreparedEntry:
+    item: Item  # normalized; `lang` not detected yet
+    topics: list[str] = field(default_factory=list)  # names of the topics it matched
+
+
+@dataclass
+class PreparedFeed:
+    title: str
+    ttl_seconds: int | None
+    warning: str | None
+    entries: list[PreparedEntry]
+
+
+def prepare_feed(
+    content: bytes, headers: Mapping[str, str], url: str, topics: list[Topic], now: datetime,
+    limits: ParseLimits = DEFAULT_LIMITS,
+) -> PreparedFeed:
+    """Parse a fetched body and clean and match its entries. Raises ParseError."""
+    parsed: ParsedFeed = parse_feed(content, dict(headers), url, limits)
+    entries = []
+    for raw in parsed.entries:
+        item = normalize_entry(raw, now, detect=False)
+        matched = [t.name for t in topics if match_item(t, item.title, item.text, item.lang).matched]
+        entries.append(PreparedEntry(item, matched))
+    return PreparedFeed(parsed.title, parsed.ttl_seconds, parsed.warning, entries)

@@ -1,0 +1,675 @@
+"""Story grouping: which story does a matched item belong to?
+
+Pure logic, no I/O, deterministic. The store persists `StoryState` (and may persist
+`StoryFeatures`) as JSON and calls, for each matched item in arrival order:
+
+    features = features_for(title, text, lang, published, match.concepts)
+    candidates = [states[i] for i in index.candidate_ids(features)]   # or the same in SQL
+    decision = assign_story(features, candidates, now, window)
+    if decision.story_id is None:
+        state = new_story(next_id, features, now, outlet, decision.related_to)
+    else:
+        state = add_item(states[decision.story_id], features, now, outlet)
+    index.put(state)
+
+The text features (`monitor.story.features`) are computed once per item; this module keeps
+the story states, decides, and holds the alert policy. Two items join when they are copies
+of one text (MinHash over word shingles, within a language) or when they report one event:
+the same topic frame (the matcher's concept vector, which works across languages), the
+same kind of development (test, delivery, signing...), shared wording within a language,
+and facts that name *this* event rather than the topic: people and places (compared on a
+consonant skeleton so that Grisham, غريشام and Гришэм meet; translated places such as the
+Black Sea by name), numbers with their scale ("$5bn", "5 مليار", "5 млрд") and calendar
+dates. How telling a fact is comes from the candidate stories themselves: a name most of
+them share (Turkey, Ankara) is the topic, a name one of them has (Sinop) is an event; a
+name is also weighed among the stories in the item's own language, since stories in other
+scripts cannot show it. Conflicting evidence holds a join back: a rare concept only the
+item has against one only the story has (another buyer: Saudi Arabia, not India), or one
+that none of a well-reported story's items has.
+
+Time: an item's event time is its published date, else the latest full date its text
+states. Two dated reports more than `window` apart are different events. An undated item
+has no trustworthy time (a replayed backlog or a republishing feed gives it the time it
+was fetched), so it joins only on stronger evidence, including one telling fact; or,
+when the story is undated too, on the same leading actors, kind of development and frame
+with some shared wording and no conflict. A dated item that shares a telling fact and most
+of a story's wording is a rewrite: the kind its first sentence recalls does not hold it back.
+
+`should_alert`, `is_breaking` and `update_summary` turn a story's state into alert
+decisions; the caller keeps when it last alerted.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any, Iterable, Mapping
+
+# Text features live in monitor.story.features; the names callers use are re-exported here.
+from monitor.story.features import (MINHASH_SIZE, StoryFeatures, entity_match, features_for,
+                                    fold, minhash, minhash_similarity, skeleton, stable_hash)
+from monitor.story.features import iso as _iso
+from monitor.story.features import parse_iso as _parse_iso
+from monitor.story.features import utc as _utc
+
+__all__ = [
+    "MINHASH_SIZE", "StoryAlertPolicy", "StoryDecision", "StoryFeatures", "StoryIndex",
+    "StoryState", "TUNING", "Tuning", "add_item", "assign_story", "entity_match", "feature_keys",
+    "features_for", "fold", "is_breaking", "minhash", "minhash_similarity", "new_story",
+    "should_alert", "skeleton", "story_keys", "update_summary",
+]
+
+# ---------------------------------------------------------------------------
+# Story state
+
+MAX_SIGNATURES = 16  # member signatures kept for near-duplicate checks
+MAX_KEYS = 80  # entity/term keys kept per story (most frequent first)
+
+
+@dataclass
+class StoryState:
+    id: int
+    title: str
+    first_seen: datetime
+    last_seen: datetime
+    item_count: int = 0
+    langs: dict[str, datetime] = field(default_factory=dict)  # language -> first seen
+    outlets: dict[str, datetime] = field(default_factory=dict)  # outlet -> first seen
+    event_first: datetime | None = None  # span of the members' published dates
+    event_last: datetime | None = None
+    centroid: dict[str, float] = field(default_factory=dict)  # summed concept vectors
+    entities: dict[str, int] = field(default_factory=dict)
+    numbers: dict[str, int] = field(default_factory=dict)
+    dates: dict[str, int] = field(default_factory=dict)
+    terms: dict[str, dict[str, int]] = field(default_factory=dict)  # lang -> term -> count
+    kinds: dict[str, int] = field(default_factory=dict)  # development markers of members
+    ordinals: list[int] = field(default_factory=list)  # "first"/"second"... of its leads
+    signatures: list[tuple[str, list[int]]] = field(default_factory=list)
+    fingerprints: list[str] = field(default_factory=list)
+    recent: list[tuple[datetime, str]] = field(default_factory=list)  # arrivals (burst check)
+    related_to: int | None = None  # earlier story this one develops
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("first_seen", "last_seen", "event_first", "event_last"):
+            data[key] = _iso(getattr(self, key))
+        data["langs"] = {k: _iso(v) for k, v in self.langs.items()}
+        data["outlets"] = {k: _iso(v) for k, v in self.outlets.items()}
+        data["signatures"] = [[lang, sig] for lang, sig in self.signatures]
+        data["recent"] = [[_iso(t), outlet] for t, outlet in self.recent]
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "StoryState":
+        values = dict(data)
+        for key in ("first_seen", "last_seen", "event_first", "event_last"):
+            values[key] = _parse_iso(values.get(key))
+        values["langs"] = {k: _parse_iso(v) for k, v in values.get("langs", {}).items()}
+        values["outlets"] = {k: _parse_iso(v) for k, v in values.get("outlets", {}).items()}
+        values["signatures"] = [(lang, list(sig)) for lang, sig in values.get("signatures", [])]
+        values["recent"] = [(_parse_iso(t), o) for t, o in values.get("recent", [])]
+        return cls(**values)
+
+
+def new_story(story_id: int, features: StoryFeatures, seen_at: datetime, outlet: str,
+              related_to: int | None = None) -> StoryState:
+    seen_at = _utc(seen_at)
+    state = StoryState(id=story_id, title=features.title, first_seen=seen_at, last_seen=seen_at,
+                       related_to=related_to)
+    return add_item(state, features, seen_at, outlet)
+
+
+def add_item(state: StoryState, features: StoryFeatures, seen_at: datetime,
+             outlet: str) -> StoryState:
+    """A new state with the item folded in (the given state is left unchanged)."""
+    seen_at = _utc(seen_at)
+    new = _copy(state)
+    new.item_count += 1
+    new.first_seen = min(new.first_seen, seen_at)
+    new.last_seen = max(new.last_seen, seen_at)
+    new.langs.setdefault(features.lang, seen_at)
+    if outlet:
+        new.outlets.setdefault(outlet, seen_at)
+    if features.event_time is not None:
+        new.event_first = min(filter(None, [new.event_first, features.event_time]))
+        new.event_last = max(filter(None, [new.event_last, features.event_time]))
+    norm = _norm(features.concepts)
+    for concept, weight in features.concepts.items():
+        new.centroid[concept] = round(new.centroid.get(concept, 0.0) + weight / norm, 6)
+    _count(new.entities, features.entities)
+    _count(new.numbers, features.numbers)
+    _count(new.dates, features.dates)
+    _count(new.kinds, features.kinds)
+    new.ordinals = sorted(set(new.ordinals) | set(features.ordinals))
+    new.terms[features.lang] = _cap(_count(dict(new.terms.get(features.lang, {})),
+                                           features.terms), MAX_KEYS * 2)
+    new.entities = _cap(new.entities, MAX_KEYS)
+    new.numbers = _cap(new.numbers, MAX_KEYS // 4)
+    new.dates = _cap(new.dates, MAX_KEYS // 4)
+    if features.signature and len(new.signatures) < MAX_SIGNATURES:
+        new.signatures.append((features.lang, features.signature))
+    if features.fingerprint not in new.fingerprints:
+        new.fingerprints = (new.fingerprints + [features.fingerprint])[-MAX_SIGNATURES * 4:]
+    new.recent = sorted(new.recent + [(seen_at, outlet)])[-50:]
+    return new
+
+
+# ---------------------------------------------------------------------------
+# Deciding
+
+@dataclass(frozen=True)
+class StoryDecision:
+    story_id: int | None  # None: start a new story
+    relation: str  # "duplicate" | "same_event" | "new_development" | "new"
+    similarity: float
+    reason: str
+    related_to: int | None = None  # for "new_development": the story it develops
+
+
+DUPLICATE_SIMILARITY = 0.4  # estimated shingle Jaccard; light rewrites of wire copy sit above
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """The weights of the evidence; one place, so that the bench can show their effect."""
+
+    join_score: float = 0.5
+    undated_join_score: float = 0.65  # an undated item's time says nothing: facts must say more
+    name: float = 0.8  # a shared name of four or more consonants
+    short_name: float = 0.8  # three consonants may be chance
+    arabic_guess: float = 0.5  # factor for names guessed in Arabic script
+    number: float = 0.8
+    date: float = 0.6
+    idf_power: float = 1.0
+    few_stories_weight: float = 0.2  # fact weight while fewer than 3 stories are open
+    close_days: float = 2.0
+    close_bonus: float = 0.45  # both dated within close_days
+    window_bonus: float = 0.2  # both dated within the window
+    kind_bonus: float = 0.1
+    kind_penalty: float = 0.4
+    frame_floor: float = 0.5  # score factor for an unrelated concept frame
+    undated_min_fact: float = 0.4  # the strongest shared fact must weigh this much ...
+    min_wording: float = 0.5  # ... or the shared wording this much
+    # Conflicting rare concepts (another buyer) scale the score down; with fewer than
+    # 1 / rare_concept_share stories open no concept counts as rare.
+    concept_conflict: bool = True
+    rare_concept_share: float = 0.15  # concepts in at most this share of stories are rare
+    conflict_weight: float = 0.05  # share of the concept vector a conflicting concept needs
+    conflict_factor: float = 0.6  # score factor for a conflict
+    one_sided_members: int = 4  # items a story needs before a concept none has conflicts
+    name_by_language: bool = True  # a name common in the item's language is the topic
+    lang_min_stories: int = 3  # stories in that language needed to judge
+    kind_confident: int = 2  # members that must share a kind before it can conflict
+    undated_kin: bool = True  # undated item and story: same actors, kind and frame join
+    kin_frame: float = 0.9  # frame similarity such a join needs ...
+    kin_wording: float = 0.15  # ... and shared wording (so the same language)
+    rewrite_fact: float = 0.8  # a fact this telling and ...
+    rewrite_wording: float = 0.8  # ... this much shared wording: kinds cannot conflict
+
+
+TUNING = Tuning()
+
+
+@dataclass
+class _Evidence:
+    score: float
+    shared: list[str]
+    kinds_agree: bool | None
+    frame: float
+    facts: float
+    best_fact: float  # the strongest single shared fact
+    wording: float  # shared wording, same language only
+    conflict: str | None = None  # rare concepts that tell the item and the story apart
+    rewrite: bool = False  # its lead's kind differs, but it rewrites the story's reports
+
+
+class _Specificity:
+    """How specific a name, word, number or date is to one event rather than to the topic.
+
+    Every report on the topic mentions Turkey, Russia and the S-400; only reports of one
+    event mention Sinop or Grisham. Weights are inverse document frequencies over the open
+    candidate stories (in [0, 1]), so they come from the stories themselves.
+    """
+
+    def __init__(self, features: StoryFeatures, stories: list[StoryState]) -> None:
+        self.total = len(stories)
+        # Matching names share their first three letters: bucket them so that each name
+        # is compared with a handful of keys, not with every key of every story.
+        buckets = [(s.id, _buckets(s.entities)) for s in stories]
+        self.entity_hits = {
+            e: {sid for sid, b in buckets
+                if any(entity_match(e, k) for k in b.get(e.lstrip("~")[:3], ()))}
+            for e in features.entities}
+        self.entity_df = {e: len(ids) for e, ids in self.entity_hits.items()}
+        # Most stories in other scripts cannot show a name the way this item spells it
+        # (Турция, تركيا for Turkey): a name is also weighed among the stories that have
+        # items in the item's language, where a topic name (Turkey, Ankara) is common.
+        same_lang = {s.id for s in stories if features.lang in s.terms}
+        self.lang_total = len(same_lang)
+        self.entity_lang_df = {e: len(ids & same_lang) for e, ids in self.entity_hits.items()}
+        self.term_df = {t: sum(1 for s in stories if t in s.terms.get(features.lang, ()))
+                        for t in features.terms}
+        self.number_df = {n: sum(1 for s in stories if n in s.numbers) for n in features.numbers}
+        self.date_df = {d: sum(1 for s in stories if d in s.dates) for d in features.dates}
+        # Concepts too: on a topic about the S-400, "s400" and "russia" are in nearly every
+        # story; a buyer ("saudi_arabia") or a law ("caatsa") is in few (see _concept_conflict).
+        concept_df: dict[str, int] = {}
+        for s in stories:
+            for c in s.centroid:
+                concept_df[c] = concept_df.get(c, 0) + 1
+        self.concept_df = concept_df
+
+    def name_weight(self, key: str) -> float:
+        weight = self.weight(self.entity_df[key])
+        if TUNING.name_by_language and self.lang_total >= TUNING.lang_min_stories:
+            weight = min(weight, self.weight(self.entity_lang_df[key], self.lang_total))
+        return weight
+
+    def weight(self, df: int, total: int | None = None) -> float:
+        total = self.total if total is None else total
+        if total < 3:
+            return TUNING.few_stories_weight  # too few stories to tell topic words from facts
+        # IDF scaled to [0, 1]: a name in one story of thirty counts fully, one in most
+        # of them (Ankara, Russian) hardly at all.
+        idf = max(0.0, math.log((total + 1) / max(df, 1)) / math.log(total + 1))
+        return idf ** TUNING.idf_power
+
+
+def _buckets(keys: Iterable[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key in keys:
+        out.setdefault(key.lstrip("~")[:3], []).append(key)
+    return out
+
+
+def _name_strength(key: str) -> float:
+    """A long skeleton is a name; three consonants may be chance; an Arabic guess is half."""
+    strength = TUNING.name if len(key.lstrip("~")) >= 4 else TUNING.short_name
+    return strength * TUNING.arabic_guess if key.startswith("~") else strength
+
+
+def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> _Evidence:
+    frame = _cosine(features.concepts, story.centroid)
+    entities = sorted((e for e, ids in spec.entity_hits.items() if story.id in ids),
+                      key=lambda e: len(spec.entity_hits[e]))
+    numbers = [n for n in features.numbers if n in story.numbers]
+    dates = [d for d in features.dates if d in story.dates]
+    each = ([_name_strength(e) * spec.name_weight(e) for e in entities]
+            + [TUNING.number * spec.weight(spec.number_df[n]) for n in numbers]
+            + [TUNING.date * spec.weight(spec.date_df[d]) for d in dates])
+    facts = min(1.0, sum(each))
+    story_terms = story.terms.get(features.lang, {})
+    lexical = 0.0
+    if story_terms and features.terms:
+        total = sum(spec.weight(spec.term_df[t]) for t in features.terms)
+        common = sum(spec.weight(spec.term_df[t]) for t in features.terms if t in story_terms)
+        lexical = common / total if total else 0.0
+    confident = {k for k, n in story.kinds.items()
+                 if n >= TUNING.kind_confident and 2 * n >= story.item_count}
+    story_kinds = {k for k, n in story.kinds.items() if 2 * n >= story.item_count}
+    wording = min(1.0, 2 * lexical)
+    if not confident and max(each, default=0.0) < TUNING.undated_min_fact and wording < TUNING.min_wording:
+        # Without a telling fact, even one report's kind of development is the best guide:
+        # "Turkey removed from the F-35" is not "Turkey switches on its S-400".
+        confident = story_kinds
+    # A dated item sharing a telling fact and most of the wording is a rewrite of the
+    # story's reports, whatever its first sentence recalls ("India had signed a deal" before
+    # the delivery); an undated one may retell an older event, so its kinds still count.
+    rewrite = (features.event_time is not None and max(each, default=0.0) >= TUNING.rewrite_fact
+               and wording >= TUNING.rewrite_wording)
+    kinds_agree = None
+    if features.kinds and story_kinds & set(features.kinds):
+        kinds_agree = True
+    elif features.kinds and confident and not rewrite:
+        kinds_agree = False
+    conflict = _concept_conflict(features, story, spec)
+    closeness = 0.0
+    t = features.event_time
+    if t is not None and story.event_first is not None:
+        gap = max(story.event_first - t, t - story.event_last, timedelta(0))
+        close = gap <= timedelta(days=TUNING.close_days)
+        closeness = TUNING.close_bonus if close else TUNING.window_bonus
+    # The frame scales the rest: facts shared by reports on different countries or weapons
+    # are more likely coincidences (a "5 billion" deal, a Putin visit).
+    floor = TUNING.frame_floor
+    gate = floor + (1 - floor) * min(1.0, max(0.0, (frame - 0.3) / 0.5))
+    if story_terms:
+        # Same language: shared wording and shared facts back each other up.
+        content = 0.7 * max(facts, wording) + 0.3 * min(facts, wording)
+    else:
+        content = facts  # across languages only the facts can be compared
+    score = content + closeness
+    if kinds_agree is True:
+        score += TUNING.kind_bonus
+    elif kinds_agree is False:
+        score -= TUNING.kind_penalty
+    score *= gate
+    if conflict:
+        score *= TUNING.conflict_factor
+    shared = ([f"name {e.lstrip('~')}" for e in entities[:4]] + [f"number {n}" for n in numbers[:2]]
+              + [f"date {d}" for d in dates[:2]])
+    rewrite_of_other_kind = (rewrite and bool(features.kinds) and bool(confident)
+                             and not story_kinds & set(features.kinds))
+    return _Evidence(round(score, 4), shared, kinds_agree, frame, facts, max(each, default=0.0),
+                     wording, conflict, rewrite_of_other_kind)
+
+
+def _concept_conflict(features: StoryFeatures, story: StoryState, spec: _Specificity) -> str | None:
+    """A rare concept only the item has and one only the story has: different events.
+
+    A report on Saudi Arabia's deal is not one on India's, even when both name Putin and
+    a 5 October; rare concepts are the buyer, the law or the other weapon, while the
+    concepts of the whole topic (the S-400, Russia) are in nearly every story.
+    """
+    if spec.total < 3 or not TUNING.concept_conflict:
+        return None
+    rare = TUNING.rare_concept_share * spec.total
+    norm = _norm(features.concepts)
+    mine = [c for c, w in features.concepts.items()
+            if w / norm >= TUNING.conflict_weight and spec.concept_df.get(c, 0) <= rare
+            and c not in story.centroid]
+    if not mine:
+        return None
+    theirs = [c for c, w in story.centroid.items()
+              if w / story.item_count >= TUNING.conflict_weight
+              and spec.concept_df.get(c, 0) <= rare and c not in features.concepts]
+    if theirs:
+        return f"{min(mine)} rather than {min(theirs)}"
+    if story.item_count >= TUNING.one_sided_members:
+        # Many reports of the story and none mentions it: a different event.
+        return f"{min(mine)}, which none of its {story.item_count} items has"
+    return None
+
+
+def _in_window(features: StoryFeatures, story: StoryState, window: timedelta) -> bool:
+    t = features.event_time
+    if t is None or story.event_first is None:
+        return True
+    return story.event_first - window <= t <= story.event_last + window
+
+
+def leading_actors(vector: Mapping[str, float], actors: frozenset[str]) -> frozenset[str]:
+    """The actor concepts a vector is mostly about: within half the strongest one."""
+    present = {a: vector[a] for a in actors if vector.get(a, 0) > 0}
+    if not present:
+        return frozenset()
+    top = max(present.values())
+    return frozenset(a for a, w in present.items() if w >= 0.5 * top)
+
+
+def assign_story(features: StoryFeatures, candidates: list[StoryState], now: datetime,
+                 window: timedelta, actors: frozenset[str] = frozenset()) -> StoryDecision:
+    """Pick the story an item joins, or say why it starts a new one.
+
+    `candidates` are the stories worth comparing (see `StoryIndex`). `now` is the arrival
+    time; it does not gate the join: arrival order in a backlog, a replay or a republishing
+    feed says little about when an event happened (on the dev set, windowing undated items
+    by arrival caps recall near 0.57 even for a perfect matcher). The caller passes it on
+    to `new_story`/`add_item`, which keep arrival times for the alert policy. Stories are
+    tried best-first and ties go to the lower id, so the result does not depend on the
+    order of `candidates`.
+
+    `actors` are the topic's actor concepts (the lexicon's `story_actors`): a story led by
+    other actors than the item (India's delivery, Turkey's purchase) is never joined,
+    however close in time and words: a wrong merge would hide an event's alert.
+    """
+    live = sorted((s for s in candidates if _in_window(features, s, window)), key=lambda s: s.id)
+    mine = leading_actors(features.concepts, actors)
+    if mine:
+        live = [s for s in live if not (leading_actors(s.centroid, actors) or mine).isdisjoint(mine)]
+    # 1. A copy of a member's text, in the same language.
+    best_dup: tuple[float, StoryState] | None = None
+    for story in live:
+        if features.fingerprint in story.fingerprints:
+            return StoryDecision(story.id, "duplicate", 1.0,
+                                 f"Same text as an item of story {story.id}.")
+        for lang, sig in story.signatures:
+            if lang == features.lang:
+                sim = minhash_similarity(features.signature, sig)
+                if sim >= DUPLICATE_SIMILARITY and (best_dup is None or sim > best_dup[0]):
+                    best_dup = (sim, story)
+    if best_dup is not None:
+        sim, story = best_dup
+        return StoryDecision(story.id, "duplicate", round(sim, 3),
+                             f"Near-copy ({sim:.0%} of word sequences shared) of an item of "
+                             f"story {story.id} in {features.lang}.")
+    # 2. The same event, told in other words or another language.
+    # Specificity over every candidate, in the window or not: how common a name is on the
+    # topic does not depend on when the item appeared.
+    spec = _Specificity(features, candidates)
+    scored = sorted(((_compare(features, s, spec), s) for s in live),
+                    key=lambda pair: (-pair[0].score, pair[1].id))
+    if not scored:
+        return StoryDecision(None, "new", 0.0, "No open story shares its concepts or names.")
+    evidence, story = scored[0]
+    undated = features.event_time is None or story.event_first is None
+    threshold = TUNING.undated_join_score if undated else TUNING.join_score
+    if undated and evidence.best_fact < TUNING.undated_min_fact and evidence.wording < TUNING.min_wording:
+        # Without time to go by, many weak hints (Ankara, Turkey, the US) are not enough:
+        # it takes one telling fact (Sinop, Grisham) or much shared wording.
+        threshold = max(threshold, evidence.score + 0.01)
+    why = ", ".join(evidence.shared) or "topic concepts only"
+    if (evidence.score >= threshold and features.ordinals and story.ordinals
+            and not set(features.ordinals) & set(story.ordinals)):
+        # "A second batch landed": the same kind of development again is a new step.
+        return StoryDecision(None, "new_development", evidence.score,
+                             f"Continues story {story.id} ({why}) but reports development "
+                             f"no. {'/'.join(map(str, features.ordinals))} after no. "
+                             f"{'/'.join(map(str, story.ordinals))}.", related_to=story.id)
+    if evidence.score >= threshold and evidence.kinds_agree is not False:
+        rewrite = (f"; a dated rewrite of its reports, so its lead's "
+                   f"{'/'.join(features.kinds)} does not count" if evidence.rewrite else "")
+        return StoryDecision(story.id, "same_event", evidence.score,
+                             f"Same event as story {story.id} (score {evidence.score:.2f}): "
+                             f"{why}{rewrite}.")
+    # 3. Neither side dated: the same actors, kind of development and frame, nothing in conflict.
+    kin = _undated_kin(features, scored, actors)
+    if kin is not None:
+        kin_evidence, kin_story = kin
+        return StoryDecision(kin_story.id, "same_event", kin_evidence.score,
+                             f"Same event as story {kin_story.id}: neither is dated, both are "
+                             f"led by {'/'.join(sorted(leading_actors(kin_story.centroid, actors)))} "
+                             f"and report {'/'.join(sorted(set(features.kinds) & set(kin_story.kinds)))}"
+                             f" (frame {kin_evidence.frame:.2f}), and no fact or concept conflicts.")
+    # 4. Same frame and facts, but another kind of development: a new story, linked.
+    if evidence.kinds_agree is False and evidence.frame >= 0.7 and evidence.facts >= 0.5:
+        return StoryDecision(None, "new_development", evidence.score,
+                             f"Develops story {story.id} ({why}) but reports "
+                             f"{'/'.join(features.kinds)} rather than "
+                             f"{'/'.join(sorted(story.kinds))}.", related_to=story.id)
+    return StoryDecision(None, "new", evidence.score,
+                         f"Closest story {story.id} scores {evidence.score:.2f} "
+                         f"(needs {threshold:.2f}): {why}"
+                         + (f"; concepts differ: {evidence.conflict}." if evidence.conflict else "."))
+
+
+def _undated_kin(features: StoryFeatures, scored: list[tuple[_Evidence, StoryState]],
+                 actors: frozenset[str]) -> tuple[_Evidence, StoryState] | None:
+    """The best undated story that reports the same development by the same actors.
+
+    Two undated reports share no time to tell them apart or together; when they are led by
+    the same actors, report the same kind of development in the same frame and nothing
+    conflicts (another buyer, another weapon), keeping them apart would split the event
+    over outlets that merely word it differently.
+    """
+    if not TUNING.undated_kin or features.event_time is not None or not features.kinds:
+        return None
+    mine = leading_actors(features.concepts, actors)
+    if not mine:
+        return None
+    for evidence, story in scored:  # best first
+        if (story.event_first is None and evidence.kinds_agree is True
+                and evidence.conflict is None and evidence.frame >= TUNING.kin_frame
+                and evidence.wording >= TUNING.kin_wording
+                and leading_actors(story.centroid, actors) == mine):
+            return evidence, story
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Candidate index: compare with the few stories that share a key, not with all.
+
+def feature_keys(features: StoryFeatures) -> set[str]:
+    """Keys under which an item looks for stories (the store may keep them in a table)."""
+    keys = {f"e:{e[:3]}" for e in features.entities}
+    keys |= {f"n:{n}" for n in features.numbers} | {f"d:{d}" for d in features.dates}
+    keys |= {f"c:{c}" for c in features.concepts}
+    sig = features.signature
+    keys |= {f"b:{features.lang}:{i}:{stable_hash(str(sig[i:i + 4]))}" for i in range(0, len(sig), 4)}
+    return keys
+
+
+def story_keys(state: StoryState) -> set[str]:
+    keys = {f"e:{e[:3]}" for e in state.entities}
+    keys |= {f"n:{n}" for n in state.numbers} | {f"d:{d}" for d in state.dates}
+    keys |= {f"c:{c}" for c in state.centroid}
+    for lang, sig in state.signatures:
+        keys |= {f"b:{lang}:{i}:{stable_hash(str(sig[i:i + 4]))}" for i in range(0, len(sig), 4)}
+    return keys
+
+
+COMMON_KEY = 500  # stories sharing one key beyond which the key stops voting
+
+
+class StoryIndex:
+    """In-memory inverted index from keys to story ids (the store can mirror it in SQL)."""
+
+    def __init__(self) -> None:
+        self._postings: dict[str, set[int]] = {}
+        self._keys: dict[int, set[str]] = {}
+
+    def put(self, state: StoryState) -> None:
+        for key in self._keys.pop(state.id, set()):
+            self._postings.get(key, set()).discard(state.id)
+        keys = story_keys(state)
+        self._keys[state.id] = keys
+        for key in keys:
+            self._postings.setdefault(key, set()).add(state.id)
+
+    def candidate_ids(self, features: StoryFeatures, limit: int = 50) -> list[int]:
+        """Story ids sharing the most keys with the item; rare keys count more."""
+        votes: dict[int, float] = {}
+        # Rarest keys first, ties by key: the same votes in the same order on every run
+        # (string hashing, hence set order, differs between processes).
+        keyed = sorted(((len(self._postings.get(k, ())), k) for k in feature_keys(features)))
+        for _, key in keyed:
+            ids = sorted(self._postings.get(key, ()))
+            if len(ids) > COMMON_KEY and len(votes) >= limit:
+                break  # a key thousands of stories share (a topic concept) adds nothing
+            for story_id in ids:
+                votes[story_id] = votes.get(story_id, 0.0) + 1.0 / math.log2(2 + len(ids))
+        ranked = sorted(votes, key=lambda i: (-votes[i], -i))
+        return sorted(ranked[:limit])
+
+
+# ---------------------------------------------------------------------------
+# Alert policy
+
+@dataclass(frozen=True)
+class StoryAlertPolicy:
+    min_items: int = 1  # items a story needs before its first alert
+    update_interval: timedelta = timedelta(hours=6)
+    min_new_outlets: int = 3  # outlets new since the last alert that justify an update
+    breaking_items: int = 5  # this many items ...
+    breaking_outlets: int = 3  # ... from this many outlets ...
+    breaking_window: timedelta = timedelta(minutes=60)  # ... within this time: breaking
+
+
+def should_alert(state: StoryState, last_alert_at: datetime | None, now: datetime,
+                 policy: StoryAlertPolicy) -> str | None:
+    """"new" for a story's first alert, "update" when it grew enough since, else None."""
+    now = _utc(now)
+    if last_alert_at is None:
+        return "new" if state.item_count >= policy.min_items else None
+    last_alert_at = _utc(last_alert_at)
+    if now - last_alert_at < policy.update_interval:
+        return None
+    grown = sum(1 for seen in state.outlets.values() if seen > last_alert_at)
+    new_langs = sum(1 for seen in state.langs.values() if seen > last_alert_at)
+    if grown >= policy.min_new_outlets or (new_langs and grown):
+        return "update"
+    return None
+
+
+def is_breaking(state: StoryState, now: datetime, policy: StoryAlertPolicy) -> bool:
+    """Unusually fast growth: many items from several outlets in a short time."""
+    since = _utc(now) - policy.breaking_window
+    recent = [(t, o) for t, o in state.recent if t >= since]
+    return (len(recent) >= policy.breaking_items
+            and len({o for _, o in recent}) >= policy.breaking_outlets)
+
+
+_LANGUAGE_NAMES = {"en": "English", "ar": "Arabic", "tr": "Turkish", "ru": "Russian",
+                   "fa": "Persian", "fr": "French", "de": "German", "it": "Italian",
+                   "pt": "Portuguese", "es": "Spanish", "el": "Greek", "sr": "Serbian",
+                   "zh": "Chinese", "ur": "Urdu", "he": "Hebrew", "uk": "Ukrainian"}
+
+
+def update_summary(state: StoryState, since: "StoryState | Mapping[str, Any] | datetime") -> str:
+    """One line on how a story grew, e.g. "+7 outlets, now also in Arabic and Russian".
+
+    `since` is the story as it was at the last alert, a mapping of its counts
+    (`item_count`, `outlets`, `langs`) or the time of the last alert.
+    """
+    if isinstance(since, datetime):
+        cut = _utc(since)
+        old_outlets = {o for o, t in state.outlets.items() if t <= cut}
+        old_langs = {lang for lang, t in state.langs.items() if t <= cut}
+        old_items = None
+    elif isinstance(since, StoryState):
+        old_outlets, old_langs, old_items = set(since.outlets), set(since.langs), since.item_count
+    else:
+        old_outlets = set(since.get("outlets", ()))
+        old_langs = set(since.get("langs", ()))
+        old_items = since.get("item_count")
+    parts = []
+    new_outlets = len(set(state.outlets) - old_outlets)
+    if new_outlets:
+        parts.append(f"+{new_outlets} outlet{'s' if new_outlets != 1 else ''}")
+    if old_items is not None and state.item_count > old_items:
+        more = state.item_count - old_items
+        parts.append(f"+{more} item{'s' if more != 1 else ''}")
+    langs = sorted(set(state.langs) - old_langs - {"und"})
+    if langs:
+        names = [_LANGUAGE_NAMES.get(lang, lang) for lang in langs]
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        parts.append(f"now also in {listed}")
+    return ", ".join(parts) or "no new outlets or languages"
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+
+def _copy(state: StoryState) -> StoryState:
+    """A copy whose containers can change without touching `state` (faster than JSON)."""
+    return replace(
+        state, langs=dict(state.langs), outlets=dict(state.outlets), centroid=dict(state.centroid),
+        entities=dict(state.entities), numbers=dict(state.numbers), dates=dict(state.dates),
+        terms={lang: dict(terms) for lang, terms in state.terms.items()},
+        kinds=dict(state.kinds), ordinals=list(state.ordinals),
+        signatures=[(lang, list(sig)) for lang, sig in state.signatures],
+        fingerprints=list(state.fingerprints), recent=list(state.recent))
+
+
+def _count(counter: dict[str, int], keys: Iterable[str]) -> dict[str, int]:
+    for key in keys:
+        counter[key] = counter.get(key, 0) + 1
+    return counter
+
+
+def _cap(counter: dict[str, int], size: int) -> dict[str, int]:
+    if len(counter) <= size:
+        return counter
+    kept = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:size]
+    return dict(sorted(kept))
+
+
+def _norm(vector: Mapping[str, float]) -> float:
+    return math.sqrt(sum(v * v for v in vector.values())) or 1.0
+
+
+def _cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    if not a or not b:
+        return 0.0
+    dot = sum(w * b.get(k, 0.0) for k, w in a.items())
+    return dot / (_norm(a) * _norm(b))

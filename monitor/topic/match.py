@@ -1,0 +1,303 @@
+"""Topic matching: concepts found in an item, a score, and the reasons for it.
+
+Pure code: `match_item` takes text and returns a MatchResult; only `load_topic` reads
+files (the lexicon and the seed articles), once, when the topic is built.
+
+How an item is scored (the lexicon file explains the same to analysts):
+  1. title and body are normalized (monitor.topic.textnorm) and split into words; each word
+     offers its readings (Arabic without attached prefixes, Russian without endings);
+  2. every lexicon form found counts for its concept: concept weight x form weight,
+     x title_factor in the title; each concept counts once, at its best occurrence;
+  3. the concept vector is compared (cosine) with the seed articles' vectors — concept
+     ids are language-neutral, so an Arabic item and an English seed compare — and
+     seed_weight x the best similarity is added;
+  4. the item matches when one lexicon rule holds and the score reaches the threshold.
+
+`MatchResult.concepts` is the concept vector: concept id -> strength (|weight| x form
+weight x title factor), look-alikes included with a positive strength, so that items can
+be compared across languages by cosine similarity (story grouping does). Concept ids come
+from the lexicon and are stable.
+
+Speed: the lexicon is compiled once into dictionaries keyed by word (and by word
+prefix for forms ending in "*"), so matching is a dictionary look-up per word and
+reading, with no regular expression built per item.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from monitor.topic.lexicon import Concept, Form, Lexicon, Rule, load_lexicon
+from monitor.models import ConceptHit, MatchResult
+from monitor.topic.textnorm import normalize, token_variants, tokens
+
+TITLE, BODY = "title", "body"
+
+
+@dataclass(frozen=True)
+class _Entry:
+    concept: Concept
+    form: Form
+    single: bool  # a one-word form: no need to look at the following words
+    strength: float  # |concept weight| x form weight, before the title factor
+
+
+# News vocabulary is Zipfian: a bounded memo of word -> candidate forms answers most
+# words without touching the prefix tables. Cleared when full, which is rare and cheap.
+_MEMO_LIMIT = 200_000
+
+
+@dataclass
+class _Index:
+    """Forms by their first word: exact words, and prefixes grouped by length."""
+
+    exact: dict[str, list[_Entry]] = field(default_factory=lambda: defaultdict(list))
+    prefixes: dict[int, dict[str, list[_Entry]]] = field(default_factory=dict)
+    _memo: dict[str, tuple[_Entry, ...]] = field(default_factory=dict, repr=False)
+
+    def candidates(self, token: str) -> tuple[_Entry, ...]:
+        """Forms whose first word one of this token's readings can be."""
+        found = self._memo.get(token)
+        if found is None:
+            entries: dict[int, _Entry] = {}
+            for reading in token_variants(token):
+                for entry in self.exact.get(reading, ()):
+                    entries.setdefault(id(entry), entry)
+                for length, table in self.prefixes.items():
+                    if len(reading) >= length:
+                        for entry in table.get(reading[:length], ()):
+                            entries.setdefault(id(entry), entry)
+            found = tuple(entries.values())
+            if len(self._memo) >= _MEMO_LIMIT:
+                self._memo.clear()
+            self._memo[token] = found
+        return found
+
+
+@dataclass
+class Topic:
+    """A compiled topic: the lexicon's concepts and rules, and the seed articles' concept
+    vectors. Build it once (load_topic/build_topic) and share it; matching only reads it,
+    apart from the per-word memo, a cache that is safe to share between threads."""
+
+    name: str
+    threshold: float
+    concepts: dict[str, Concept]
+    seed_vectors: dict[str, dict[str, float]]  # seed name -> concept vector
+    lexicon: Lexicon
+    _index: _Index = field(repr=False, default_factory=_Index)
+    _seed_norms: dict[str, float] = field(repr=False, default_factory=dict)
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return self.lexicon.rules
+
+
+def build_topic(
+    lexicon: Lexicon,
+    seeds: dict[str, str] | None = None,
+    threshold: float | None = None,
+    name: str | None = None,
+) -> Topic:
+    """A topic from a parsed lexicon and seed texts (name -> text); pure."""
+    topic = Topic(
+        name=name or lexicon.name,
+        threshold=lexicon.threshold if threshold is None else threshold,
+        concepts=lexicon.concepts,
+        seed_vectors={},
+        lexicon=lexicon,
+        _index=_compile(lexicon),
+    )
+    for seed_name, text in (seeds or {}).items():
+        title, _, body = text.strip().partition("\n")
+        vector, _ = _find(topic, title, body)
+        topic.seed_vectors[seed_name] = vector
+        topic._seed_norms[seed_name] = _norm(vector)
+    return topic
+
+
+def load_topic(
+    name: str, lexicon_path: Path, seed_paths: list[Path], threshold: float | None = None
+) -> Topic:
+    """Read the lexicon and the seed articles and build the topic."""
+    lexicon = load_lexicon(lexicon_path)
+    seeds = {Path(p).name: Path(p).read_text(encoding="utf-8", errors="replace") for p in seed_paths}
+    return build_topic(lexicon, seeds, threshold, name)
+
+
+def _compile(lexicon: Lexicon) -> _Index:
+    index = _Index()
+    for concept in lexicon.concepts.values():
+        for form in concept.forms:
+            entry = _Entry(concept, form, len(form.tokens) == 1, abs(concept.weight) * form.weight)
+            first = form.tokens[0]
+            if form.prefix[0]:
+                index.prefixes.setdefault(len(first), {}).setdefault(first, []).append(entry)
+            else:
+                index.exact[first].append(entry)
+    index.exact = dict(index.exact)
+    return index
+
+
+def _rest_matches(form: Form, toks: list[str], start: int) -> bool:
+    if start + len(form.tokens) > len(toks):
+        return False
+    for k in range(1, len(form.tokens)):
+        want = form.tokens[k]
+        readings = token_variants(toks[start + k])
+        if form.prefix[k]:
+            if not any(r.startswith(want) for r in readings):
+                return False
+        elif want not in readings:
+            return False
+    return True
+
+
+def _scan(index: _Index, toks: list[str]):
+    """Yield (entry, position) for every form occurrence in a list of normalized tokens."""
+    memo = index._memo
+    for i, token in enumerate(toks):
+        found = memo.get(token)
+        if found is None:
+            found = index.candidates(token)
+        for entry in found:
+            if entry.single or _rest_matches(entry.form, toks, i):
+                yield entry, i
+
+
+def covered_positions(topic: Topic, toks: list[str]) -> set[int]:
+    """Indexes of the normalized tokens (textnorm.tokens) that some form covers."""
+    covered: set[int] = set()
+    for entry, pos in _scan(topic._index, toks):
+        covered.update(range(pos, pos + len(entry.form.tokens)))
+    return covered
+
+
+def _find(
+    topic: Topic, title: str, text: str, lang: str = "und"
+) -> tuple[dict[str, float], list[ConceptHit]]:
+    """Concept vector (non-negative strength per concept) and the best hit of each.
+
+    Several forms can read the same (S-400 and إس-400 both read s400); on a tie the
+    form of the item's language is the one shown."""
+    # concept id -> (strength, entry, where): the strongest occurrence of each concept.
+    best: dict[str, tuple[float, _Entry, str]] = {}
+    index = topic._index
+    memo, candidates = index._memo, index.candidates
+    for where, part, factor in ((TITLE, title, topic.lexicon.title_factor), (BODY, text, 1.0)):
+        if not part:
+            continue
+        toks = tokens(normalize(part))
+        # The scan of _scan, inlined: this loop runs for every word of every item.
+        for i, token in enumerate(toks):
+            found = memo.get(token)
+            if found is None:
+                found = candidates(token)
+            for entry in found:
+                if not entry.single and not _rest_matches(entry.form, toks, i):
+                    continue
+                strength = entry.strength * factor
+                current = best.get(entry.concept.id)
+                if current is None or strength > current[0] or (
+                    strength == current[0] and entry.form.lang == lang != current[1].form.lang
+                    and where == current[2]
+                ):
+                    best[entry.concept.id] = (strength, entry, where)
+    hits = [
+        ConceptHit(cid, entry.form.text, where, round(strength if entry.concept.weight >= 0 else -strength, 3))
+        for cid, (strength, entry, where) in best.items()
+    ]
+    hits.sort(key=lambda h: (-abs(h.weight), h.concept))
+    vector = {h.concept: abs(h.weight) for h in hits}
+    return vector, hits
+
+
+def cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    """Cosine similarity of two concept vectors (0 when either is empty)."""
+    dot = sum(w * b[c] for c, w in a.items() if c in b)
+    if not dot:
+        return 0.0
+    return dot / (math.sqrt(sum(w * w for w in a.values())) * math.sqrt(sum(w * w for w in b.values())))
+
+
+def _norm(vector: dict[str, float]) -> float:
+    return math.sqrt(sum(w * w for w in vector.values()))
+
+
+def seed_similarity(topic: Topic, vector: dict[str, float]) -> tuple[float, str | None]:
+    """Best cosine similarity to a seed article, and that seed's name."""
+    best, best_name = 0.0, None
+    norm = _norm(vector)
+    if not norm:
+        return best, best_name
+    for name, seed_vector in topic.seed_vectors.items():
+        dot = sum(w * seed_vector[c] for c, w in vector.items() if c in seed_vector)
+        if dot:
+            seed_norm = topic._seed_norms.get(name) or _norm(seed_vector)
+            sim = dot / (norm * seed_norm)
+            if sim > best:
+                best, best_name = sim, name
+    return best, best_name
+
+
+def _present(topic: Topic, vector: dict[str, float]) -> frozenset[str]:
+    names = set(vector)
+    for cid in vector:
+        names.update(topic.concepts[cid].groups)
+    return frozenset(names)
+
+
+def match_item(topic: Topic, title: str, text: str, lang: str) -> MatchResult:
+    """Score one item against the topic and say why."""
+    vector, hits = _find(topic, title or "", text or "", lang)
+    concept_score = sum(h.weight for h in hits)
+    sim, seed_name = seed_similarity(topic, vector)
+    seed_part = topic.lexicon.seed_weight * sim
+    score = round(concept_score + seed_part, 3)
+    present = _present(topic, vector)
+    rules = [r for r in topic.rules if r.test(present)]
+    matched = bool(rules) and score >= topic.threshold
+
+    reasons: list[str] = []
+    for rule in rules:
+        reasons.append(f"rule {rule.id} holds: {rule.why or rule.when}")
+    if not rules:
+        reasons.append("no rule holds" + (
+            f" (concepts found: {', '.join(sorted(vector))})" if vector else " (no concept found)"
+        ))
+    for hit in hits:
+        concept = topic.concepts[hit.concept]
+        kind = "look-alike " if concept.lookalike else ""
+        reasons.append(f"{kind}{concept.label}: \"{hit.form}\" in the {hit.where} ({hit.weight:+.2f})")
+    if seed_name:
+        reasons.append(f"similar to seed {seed_name}: {sim:.2f} in concept space ({seed_part:+.2f})")
+    verdict = "reaches" if score >= topic.threshold else "is below"
+    reasons.append(f"score {score:.2f} {verdict} the threshold {topic.threshold:.2f} [{lang}]")
+    return MatchResult(
+        topic=topic.name,
+        matched=matched,
+        score=score,
+        threshold=topic.threshold,
+        hits=hits,
+        reasons=reasons,
+        concepts={cid: round(w, 3) for cid, w in sorted(vector.items())},
+    )
+
+
+def explain(result: MatchResult) -> str:
+    """A multi-line explanation of a MatchResult for people."""
+    head = "MATCH" if result.matched else "no match"
+    lines = [f"{head}: topic {result.topic}, score {result.score:.2f} (threshold {result.threshold:.2f})"]
+    rule_lines = [r for r in result.reasons if r.startswith(("rule ", "no rule"))]
+    lines += [f"  {r}" for r in rule_lines]
+    if result.hits:
+        lines.append("  concepts:")
+        width = max(len(h.concept) for h in result.hits)
+        for h in result.hits:
+            lines.append(f"    {h.concept.ljust(width)}  {h.weight:+6.2f}  {h.where:<5}  \"{h.form}\"")
+    for r in result.reasons:
+        if r.startswith("similar to seed") or r.startswith("score "):
+            lines.append(f"  {r}")
+    return "\n".join(lines)

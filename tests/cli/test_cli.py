@@ -1,0 +1,141 @@
+"""The CLI driven as a user would: real config, real loopback feeds, real database."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import OFF_TOPIC, ON_TOPIC, rss
+from monitor.cli import cli
+from monitor.demo.loopback import FeedServer, Route
+
+COMMANDS = [[], ["run"], ["poll"], ["feeds"], ["feeds", "add"], ["feeds", "remove"], ["feeds", "import"],
+            ["feeds", "export"], ["matches"], ["match"], ["show"], ["review"], ["alerts"], ["alerts", "retry"],
+            ["alerts", "test"], ["status"], ["stories"], ["demo"]]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "monitor")
+def test_every_command_teaches_with_help(command):
+    result = CliRunner().invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage: " in result.output and len(result.output.splitlines()) > 4
+
+
+@pytest.fixture
+def polled(monitor_setup):
+    with FeedServer({"/a.xml": Route(rss([ON_TOPIC, OFF_TOPIC], "Feed A"))}) as server:
+        setup = monitor_setup([server.url("/a.xml")])
+        runner = CliRunner()
+
+        def invoke(*args, input=None):
+            return runner.invoke(cli, ["--config", str(setup.config_path), *args], input=input)
+
+        result = invoke("poll", "--json")
+        assert result.exit_code == 0, result.output
+        yield invoke, json.loads(result.output.strip().splitlines()[-1])
+
+
+def test_poll_summary_and_matches_json(polled):
+    invoke, summary = polled
+    assert summary["new_items"] == 2 and summary["matched"] == 1 and summary["alerts_sent"] == 1
+    rows = [json.loads(line) for line in invoke("matches", "--json").output.splitlines()]
+    assert len(rows) == 1
+    for key in ("id", "title", "url", "feed", "lang", "topic", "score", "story", "published"):
+        assert key in rows[0]
+    assert rows[0]["title"] == ON_TOPIC["title"] and rows[0]["lang"] == "en"
+    table = invoke("matches").output
+    assert "TITLE" in table and "Turkey activates" in table
+
+
+def test_show_explains_and_review_is_stored(polled):
+    invoke, _ = polled
+    item_id = json.loads(invoke("matches", "--json").output.splitlines()[0])["id"]
+    shown = invoke("show", str(item_id))
+    assert shown.exit_code == 0 and "MATCHED" in shown.output and "threshold" in shown.output
+    assert invoke("review", str(item_id), "irrelevant").exit_code == 0
+    assert "reviewed irrelevant" in invoke("show", str(item_id)).output
+    story = json.loads(invoke("matches", "--json").output.splitlines()[0])["story"]
+    assert "Story" in invoke("show", f"s{story}").output
+    unmatched = invoke("show", str(3 - item_id))  # the off-topic item: scored again to say why not
+    assert unmatched.exit_code == 0, unmatched.output
+    assert "matched no topic" in unmatched.output and "below threshold" in unmatched.output
+    assert "language en" in unmatched.output  # not stored for unmatched items; detected for display
+
+
+@pytest.mark.parametrize("args,message", [
+    (["show", "999"], "Error: no item with ID 999"),
+    (["show", "s999"], "Error: no story with ID 999"),
+    (["show", "abc"], "is not an item ID"),
+    (["review", "999", "relevant"], "Error: no item with ID 999"),
+    (["alerts", "retry", "999"], "Error: no alert with ID 999"),
+    (["feeds", "remove", "999"], "Error: no feed '999'"),
+    (["feeds", "add", "ftp://x"], "is not an http(s) URL"),
+])
+def test_unknown_ids_and_bad_input_give_one_line_and_exit_1(polled, args, message):
+    invoke, _ = polled
+    result = invoke(*args)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_usage_errors_exit_2(polled):
+    invoke, _ = polled
+    assert invoke("review", "1", "maybe").exit_code == 2
+    assert invoke("alerts", "retry").exit_code == 2
+
+
+def test_alerts_and_status_and_stories(polled):
+    invoke, _ = polled
+    alerts = [json.loads(line) for line in invoke("alerts", "--json").output.splitlines()]
+    assert len(alerts) == 1
+    assert {"id", "story", "status", "attempts", "targets"} <= set(alerts[0])
+    assert alerts[0]["status"] == "sent" and alerts[0]["targets"][0]["status"] == "sent"
+    status = json.loads(invoke("status", "--json").output)
+    assert status["alerts"]["sent"] == 1 and status["counts"]["items"] == 2 and status["last_poll"]
+    assert "Last poll" in invoke("status").output
+    stories = [json.loads(line) for line in invoke("stories", "--json").output.splitlines()]
+    assert len(stories) == 1 and stories[0]["item_count"] == 1
+
+
+def test_feeds_add_remove_import_export(polled, tmp_path):
+    invoke, _ = polled
+    assert invoke("feeds", "add", "https://news.example/rss", "--name", "News").exit_code == 0
+    opml = tmp_path / "subs.opml"
+    opml.write_text('<opml version="2.0"><body><outline text="X" xmlUrl="https://x.example/feed"/>'
+                    '<outline text="bad" xmlUrl="file:///etc/passwd"/></body></opml>')
+    imported = invoke("feeds", "import", str(opml))
+    assert imported.exit_code == 0 and "Imported 1" in imported.output and "skipped 1" in imported.output
+    feeds = [json.loads(line) for line in invoke("feeds", "--json").output.splitlines()]
+    assert {"https://news.example/rss", "https://x.example/feed"} <= {f["url"] for f in feeds}
+    exported = invoke("feeds", "export").output
+    assert 'xmlUrl="https://x.example/feed"' in exported
+    assert invoke("feeds", "remove", "https://x.example/feed").exit_code == 0
+    assert "x.example" not in invoke("feeds").output
+    bad = tmp_path / "bad.opml"
+    bad.write_text("<html>")
+    result = invoke("feeds", "import", str(bad))
+    assert result.exit_code == 1 and "not valid OPML" in result.output
+
+
+def test_match_scores_json_lines_without_storing(polled):
+    invoke, _ = polled
+    lines = "\n".join(json.dumps(dict(row, id=str(n))) for n, row in enumerate([ON_TOPIC, OFF_TOPIC, ON_TOPIC]))
+    result = invoke("match", input=lines)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["matched"] for r in rows] == [True, False, True]
+    for key in ("id", "matched", "topic", "score", "lang", "concepts", "story"):
+        assert key in rows[0]
+    assert rows[0]["story"] == rows[2]["story"] is not None
+    bad = invoke("match", input="not json\n")
+    assert bad.exit_code == 1 and "line 1" in bad.output
+
+
+def test_bad_config_is_one_line_error(tmp_path):
+    path = tmp_path / "m.toml"
+    path.write_text('[monitor]\npoll_interval = "soon"\n')
+    result = CliRunner().invoke(cli, ["--config", str(path), "status"])
+    assert result.exit_code == 1
+    assert result.output.strip().count("\n") == 0 and "poll_interval" in result.output

@@ -1,0 +1,14 @@
+from monitor.demo.run import run_demo
+
+
+def test_demo_shows_matches_delivered_alerts_and_no_repeats(tmp_path):
+    lines = []
+    assert run_demo(tmp_path / "demo", lines.append) == 0
+    output = "\n".join(lines)
+    assert "First poll: 4 feeds, 9 new items" in output
+    for lang in ("[en]", "[ar]", "[tr]", "[ru]"):
+        assert lang in output
+    assert "Poland" not in output.split("Alerts the webhook received:")[0]  # a routine F-35 sale is not news here
+    received = output.split("Alerts the webhook received:")[1].split("Second poll")[0]
+    assert received.count("[s400-f35]") >= 1
+    assert "0 new items, 0 alerts: nothing repeats" in output

@@ -1,0 +1,64 @@
+"""Parsing in worker processes: same results, hard memory and time limits, recovery."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from monitor.parse.parser import ParseError, ParseLimits, parse_feed
+from monitor.parse.pool import ParserPool
+
+HEADERS = {"Content-Type": "application/rss+xml"}
+URL = "https://example.org/feed.xml"
+FEED = (
+    '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>'
+    + "".join(
+        f'<item><guid isPermaLink="false">g{i}</guid><title>Başlık {i} — С-400</title><link>/a/{i}</link>'
+        f"<pubDate>Mon, 01 Jan 2024 00:{i:02d}:00 GMT</pubDate><description>&lt;p&gt;body {i}&lt;/p&gt;</description></item>"
+        for i in range(20)
+    )
+    + "</channel></rss>"
+).encode()
+HUGE_TEXT = (
+    '<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><guid>1</guid><description>'
+    + "D" * (9 * 1024 * 1024)
+    + "</description></item></channel></rss>"
+).encode()
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with ParserPool(workers=1, memory_limit=100 * 1024 * 1024) as p:
+        yield p
+
+
+def test_same_result_as_in_process(pool):
+    assert pool.parse(FEED, HEADERS, URL) == parse_feed(FEED, HEADERS, URL)
+
+
+def test_not_a_feed_is_a_parse_error(pool):
+    with pytest.raises(ParseError, match="not a feed"):
+        pool.parse(b"<html><body>Sign in</body></html>", {"Content-Type": "text/html"}, URL)
+    with pytest.raises(ParseError, match="empty"):
+        pool.parse(b"", HEADERS, URL)
+
+
+def test_memory_cap_fails_one_feed_not_the_pool(pool):
+    with pytest.raises(ParseError, match="memory"):
+        pool.parse(HUGE_TEXT, HEADERS, URL)
+    assert len(pool.parse(FEED, HEADERS, URL).entries) == 20
+
+
+def test_stuck_worker_is_killed_and_replaced():
+    stuck = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>t</title><description>'
+        + "<div>" * 300_000
+        + "</description></item></channel></rss>"
+    ).encode()
+    limits = ParseLimits(max_parse_cpu_seconds=60, max_parse_wall_seconds=60)
+    with ParserPool(workers=1, limits=limits, hard_timeout=0.5) as p:
+        started = time.monotonic()
+        with pytest.raises(ParseError, match="stuck"):
+            p.parse(stuck, HEADERS, URL)
+        assert time.monotonic() - started < 5
+        assert len(p.parse(FEED, HEADERS, URL).entries) == 20

@@ -1,0 +1,77 @@
+"""One event from several outlets and languages, served as feeds: one alert, one update."""
+from __future__ import annotations
+
+import time
+
+from conftest import rss
+from monitor.alert.sender import send_due_alerts
+from monitor.alert.targets import build_targets
+from monitor.config import load_config
+from monitor.demo.loopback import FeedServer, Route, WebhookReceiver
+from monitor.pipeline import build_runtime, poll_once
+from monitor.store import Store
+
+EVENT = {
+    "wire": ("Turkey test-fires Russian S-400 missile system near Sinop",
+             "Turkey's military tested the Russian-made S-400 air defence system on Friday near the Black Sea "
+             "city of Sinop, local media reported, a move that drew criticism from the Pentagon, which warned "
+             "of CAATSA sanctions."),
+    "daily": ("Turkey tests S-400 air defence system in Sinop, defying US",
+              "Turkey tested its Russian S-400 air defence system near Sinop on the Black Sea coast on Friday, "
+              "footage showed, despite repeated US warnings that Ankara could face sanctions under CAATSA."),
+    "arabic": ("تركيا تختبر منظومة إس-400 الروسية في سينوب",
+               "أجرى الجيش التركي الجمعة اختبارا لمنظومة الدفاع الجوي الروسية إس-400 قرب مدينة سينوب المطلة "
+               "على البحر الأسود، فيما حذرت واشنطن من عقوبات بموجب قانون كاتسا."),
+    "russian": ("Турция испытала С-400 в районе Синопа",
+                "Турецкие военные в пятницу провели испытания российского зенитного ракетного комплекса С-400 "
+                "у города Синоп на побережье Черного моря. В Пентагоне предупредили о санкциях CAATSA."),
+    "turkish": ("Türkiye, S-400'leri Sinop'ta test etti",
+                "Türk Silahlı Kuvvetleri cuma günü Karadeniz kıyısındaki Sinop'ta Rusya'dan alınan S-400 hava "
+                "savunma sistemini test etti. ABD, CAATSA yaptırımları konusunda uyardı."),
+}
+UPDATE_INTERVAL_S = 2
+
+
+def test_one_event_across_outlets_and_languages_gives_one_alert_then_one_update(monitor_setup):
+    published: dict[str, list] = {name: [] for name in EVENT}
+
+    def route(name: str):
+        return lambda: Route(rss([{"title": t, "summary": s, "guid": f"{name}-1"} for t, s in published[name]], name))
+
+    with FeedServer({f"/{name}.xml": route(name) for name in EVENT}) as server, WebhookReceiver() as hook:
+        setup = monitor_setup([server.url(f"/{name}.xml") for name in EVENT], [hook.apprise_url()])
+        with setup.config_path.open("a") as config_file:  # [alerts] is the file's last table
+            config_file.write(f'update_interval = "{UPDATE_INTERVAL_S}s"\n')
+        config = load_config(setup.config_path, environ={})
+        store = Store.open(config.database)
+        store.sync_feeds(config.feeds)
+        runtime = build_runtime(config)
+        targets = build_targets(config.alerts)
+        try:
+            # First: a wire story, a rewrite and an Arabic report, all in one poll.
+            for name in ("wire", "daily", "arabic"):
+                published[name].append(EVENT[name])
+            first = poll_once(store, runtime, everything=True)
+            send_due_alerts(store, targets, config.alerts)
+            assert (first.new_items, first.matched, first.alerts) == (3, 3, 1)
+            assert len(hook.received) == 1 and "New" in hook.received[0]["title"]
+            # Later: Russian and Turkish outlets carry it too; one update, not two alerts.
+            time.sleep(UPDATE_INTERVAL_S + 0.5)
+            for name in ("russian", "turkish"):
+                published[name].append(EVENT[name])
+            second = poll_once(store, runtime, everything=True)
+            send_due_alerts(store, targets, config.alerts)
+            # And a poll with nothing new says nothing.
+            third = poll_once(store, runtime, everything=True)
+            send_due_alerts(store, targets, config.alerts)
+        finally:
+            runtime.close()
+    assert (second.new_items, second.matched, second.alerts) == (2, 2, 1)
+    assert (third.new_items, third.alerts) == (0, 0)
+    assert len(hook.received) == 2
+    update = hook.received[1]
+    assert "Update" in update["title"] and "now also in" in update["message"]
+    stories = store.list_stories()
+    assert len(stories) == 1
+    assert stories[0]["item_count"] == 5 and set(stories[0]["langs"]) == {"en", "ar", "ru", "tr"}
+    store.close()
