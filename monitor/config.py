@@ -37,6 +37,7 @@ class TopicConfig:
     seeds: list[Path]
     lexicon: Path
     threshold: float | None = None
+    tags: list[str] = field(default_factory=list)  # Apprise tags of its targets; [] = every target
 
 
 @dataclass
@@ -51,6 +52,8 @@ class AlertConfig:
     digest: str | None = None  # None, "hourly" or "daily"
     digest_delay: timedelta = timedelta(minutes=2)  # how long held alerts gather before a digest
     send_timeout: timedelta = timedelta(seconds=30)
+    reader_language: str | None = None  # alerts in other languages get a gist in this one
+    topic_tags: dict[str, list[str]] = field(default_factory=dict)  # topic -> Apprise tags ([[topic]] tags)
 
 
 @dataclass
@@ -68,6 +71,7 @@ class Config:
     per_host_concurrency: int = 2
     user_agent: str | None = None
     log_level: str = "INFO"
+    metrics_listen: tuple[str, int] | None = None  # the daemon serves /metrics and /healthz here
     feeds: list[FeedConfig] = field(default_factory=list)
     topics: list[TopicConfig] = field(default_factory=list)
     alerts: AlertConfig = field(default_factory=AlertConfig)
@@ -115,7 +119,7 @@ class _Reader:
             {
                 "database", "poll_interval", "allow_private_networks", "backfill",
                 "story_window", "retention", "fetch_timeout", "max_feed_bytes", "max_workers",
-                "per_host_concurrency", "user_agent", "log_level",
+                "per_host_concurrency", "user_agent", "log_level", "metrics_listen",
             },
         )
         config = Config(
@@ -143,9 +147,12 @@ class _Reader:
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise self.fail("[monitor] log_level", f"{level!r} is not one of debug, info, warning, error")
         config.log_level = level
+        if "metrics_listen" in section:
+            config.metrics_listen = self._listen(section["metrics_listen"], "[monitor] metrics_listen")
         config.feeds = self._feeds(raw.get("feed", []))
         config.topics = self._topics(raw.get("topic", []))
         config.alerts = self._alerts(self._table(raw, "alerts"))
+        config.alerts.topic_tags = {t.name: t.tags for t in config.topics if t.tags}
         return config
 
     # --- sections -------------------------------------------------------------------
@@ -186,7 +193,7 @@ class _Reader:
             where = f"[[topic]] #{number}"
             if not isinstance(entry, dict):
                 raise self.fail(where, "must be a table")
-            self._only(entry, where, {"name", "seeds", "lexicon", "threshold"})
+            self._only(entry, where, {"name", "seeds", "lexicon", "threshold", "tags"})
             name = self._str(entry.get("name"), f"{where} name")
             if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
                 raise self.fail(f"{where} name", f"{name!r}: use letters, digits, - _ .")
@@ -210,7 +217,12 @@ class _Reader:
                 if not isinstance(threshold, (int, float)) or isinstance(threshold, bool):
                     raise self.fail(f"{where} threshold", "must be a number")
                 threshold = float(threshold)
-            topics.append(TopicConfig(name, seeds, lexicon, threshold))
+            tags = entry.get("tags", [])
+            if isinstance(tags, str):
+                tags = [tags]
+            if not isinstance(tags, list) or not all(isinstance(t, str) and re.fullmatch(r"[\w.-]+", t) for t in tags):
+                raise self.fail(f"{where} tags", "must be a list of Apprise tag names (letters, digits, - _ .)")
+            topics.append(TopicConfig(name, seeds, lexicon, threshold, [t.lower() for t in tags]))
         return topics
 
     def _alerts(self, section: dict) -> AlertConfig:
@@ -220,6 +232,7 @@ class _Reader:
             {
                 "urls", "config", "expire_after", "retry_base", "retry_max",
                 "update_interval", "max_per_hour", "digest", "digest_delay", "send_timeout",
+                "reader_language",
             },
         )
         alerts = AlertConfig()
@@ -250,6 +263,11 @@ class _Reader:
             if digest not in ("hourly", "daily", "off", False):
                 raise self.fail("[alerts] digest", f"{digest!r} is not one of hourly, daily, off")
             alerts.digest = None if digest in ("off", False) else digest
+        if "reader_language" in section:
+            language = self._str(section["reader_language"], "[alerts] reader_language").strip().lower()
+            if not re.fullmatch(r"[a-z]{2,3}", language):
+                raise self.fail("[alerts] reader_language", f"{language!r} is not a language code like en, ar, ru")
+            alerts.reader_language = language
         return alerts
 
     # --- values ---------------------------------------------------------------------
@@ -295,6 +313,13 @@ class _Reader:
             raise self.fail(key, f"{value!r} is not a size (use 10MB, 512KB or bytes)")
         unit = (match.group(2) or "b").lower()[0]
         return int(match.group(1)) * {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit]
+
+    def _listen(self, value: Any, key: str) -> tuple[str, int]:
+        host, sep, port = self._str(value, key).strip().rpartition(":")
+        host = host.strip("[]")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise self.fail(key, f"{value!r} is not HOST:PORT, e.g. \"127.0.0.1:9464\"")
+        return host, int(port)
 
     def _path(self, value: Any, key: str) -> Path:
         return (self.base / Path(self._str(value, key)).expanduser()).resolve()

@@ -35,6 +35,7 @@ from monitor import systemd
 from monitor.alert.sender import claim_owner, release_dead_claims, send_due_alerts
 from monitor.alert.targets import build_targets
 from monitor.config import Config, load_config
+from monitor.desk.metrics import MetricsServer
 from monitor.durations import format_duration
 from monitor.pipeline import Runtime, build_runtime, poll_once
 from monitor.store import Store, utcnow
@@ -177,6 +178,7 @@ class Daemon:
         with Store.open(self.config.database) as store:
             store.set_meta("daemon_pid", str(os.getpid()))
             store.set_meta("daemon_started_at", now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        metrics = self._start_metrics(now)
         scheduler.start()
         systemd.notify("READY=1")
         log.info("monitor running: %d feeds, %d topics, alerts to %s (pid %d)",
@@ -191,6 +193,8 @@ class Daemon:
         systemd.notify("STOPPING=1")
         log.info("stopping: finishing the jobs in flight")
         scheduler.shutdown(wait=False)
+        if metrics is not None:
+            metrics.close()
         finished = self._wait_idle(STOP_GRACE_SECONDS)
         with Store.open(self.config.database) as store:
             released = store.release_claims(claim_owner())
@@ -206,6 +210,19 @@ class Daemon:
             runtime.close()
         log.info("stopped")
         return 0
+
+    def _start_metrics(self, started_at) -> MetricsServer | None:
+        """/metrics and /healthz on [monitor] metrics_listen (read at start; a reload keeps it)."""
+        if self.config.metrics_listen is None:
+            return None
+        host, port = self.config.metrics_listen
+        try:
+            server = MetricsServer(host, port, self.config.database, self.config, started_at).start()
+        except OSError as exc:  # the port is taken: the monitor itself still runs
+            log.error("metrics: cannot listen on %s:%d: %s", host, port, exc.strerror or exc)
+            return None
+        log.info("metrics: serving /metrics and /healthz on http://%s:%d", host, server.port)
+        return server
 
     def _wait_idle(self, seconds: float) -> bool:
         with self._idle:

@@ -168,6 +168,7 @@ def poll_once(
     if report.feeds:
         # A tick with no feed due is not a poll worth reporting in `monitor status`.
         store.set_meta("last_poll_at", started.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        store.bump_meta("polls_total")  # monitor_polls_total (monitor/desk/metrics.py)
         store.set_meta("last_poll_summary", f"{report.feeds} feeds, {report.new_items} new items, "
                        f"{report.matched} matched, {report.alerts} alerts, {report.failed} failed")
     return report

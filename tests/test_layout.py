@@ -13,13 +13,14 @@ PACKAGE = Path(__file__).resolve().parents[1] / "monitor"
 # Lowest first. A module may import its own layer and the layers before it, never after.
 LAYERS = [
     {"models", "durations", "logs", "config", "systemd"},  # shared pieces
+    {"topic"},  # pure text logic; the store indexes text with its normalisation
     {"store"},
-    {"topic"},
     {"fetch"},
     {"parse"},
     {"alert"},
     {"story"},
     {"pipeline"},
+    {"desk"},  # triage, search, backtests, the web view, metrics: read what the pipeline stored
     {"daemon"},
     {"demo"},
     {"cli", "__main__"},

@@ -33,7 +33,7 @@ def _register() -> None:
     # Each module adds its commands to `cli` when imported.
     import importlib
 
-    for name in ("daemon", "review", "feeds", "alerts", "topic", "demo"):
+    for name in ("daemon", "review", "feeds", "alerts", "topic", "demo", "desk"):
         try:
             importlib.import_module(f"monitor.cli.{name}")
         except ModuleNotFoundError as exc:
