@@ -19,6 +19,7 @@ from monitor.store.clock import iso, parse_iso, utcnow
 from monitor.store.feeds import FeedsMixin
 from monitor.store.items import ItemsMixin
 from monitor.store.schema import migrations
+from monitor.store.search import SearchMixin, register as register_search
 from monitor.store.stories import StoriesMixin
 
 __all__ = ["Store", "StoreError", "iso", "parse_iso", "utcnow"]
@@ -30,7 +31,7 @@ class StoreError(Exception):
     """A storage problem worded for the user (missing database, unknown ID...)."""
 
 
-class Store(FeedsMixin, ItemsMixin, StoriesMixin, AlertsMixin):
+class Store(FeedsMixin, ItemsMixin, StoriesMixin, AlertsMixin, SearchMixin):
     def __init__(self, conn: sqlite3.Connection, path: Path):
         self.conn = conn
         self.db = Database(conn)
@@ -55,6 +56,7 @@ class Store(FeedsMixin, ItemsMixin, StoriesMixin, AlertsMixin):
             # which the outbox tolerates (at-least-once, never twice from a crash).
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
+            register_search(conn)  # the search index's triggers call it
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open database {path}: {exc}") from None
         store = cls(conn, path)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from monitor.store.search import create_index as create_search_index
+
 migrations = Migrations("feed-monitor")
 
 
@@ -170,3 +172,9 @@ def feed_body_hash(db: Database) -> None:
     # A server that ignores conditional GET sends the same bytes again; their hash lets
     # the poll skip parsing them.
     db.execute("ALTER TABLE feeds ADD COLUMN body_hash TEXT")
+
+
+@migrations(name="0004_item_search")
+def item_search(db: Database) -> None:
+    # Full-text search over every item, in the matcher's normal form (store/search.py).
+    create_search_index(db)

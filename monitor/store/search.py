@@ -1,0 +1,122 @@
+"""Full-text search over every stored item: SQLite FTS5 through sqlite-utils.
+
+The index holds each item's title and text in the matcher's normal form
+(`monitor.topic.textnorm`), every word followed by the readings the matcher would try
+(Arabic without attached و ب ل ال, Russian without its case ending), so a query typed
+any common way finds the item: `اس 400` finds `إس-400`, `Турция` finds `Турции`,
+`turkiye` finds `Türkiye'nin`. Triggers on `items` keep the index in step, whichever
+method stores or prunes an item; they call `monitor_search_text()`, a function each
+Store connection registers (so only Store connections may write items).
+
+    items --trigger--> items_search(item_id, title, text)   normalised text
+          --sqlite-utils triggers--> items_search_fts      FTS5, content=items_search
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from monitor.store.clock import iso
+from monitor.topic.textnorm import normalize, token_variants, tokens
+
+SEARCH_FUNCTION = "monitor_search_text"
+_PREFIX_WORD = re.compile(r"(\S+\*)")
+
+
+def search_text(text: str | None) -> str:
+    """The indexed form of `text`: normalised words, each followed by its other readings."""
+    if not text:
+        return ""
+    return " ".join(v for token in tokens(normalize(text)) for v in token_variants(token))
+
+
+def fts_query(query: str) -> str:
+    """An FTS5 expression for what the analyst typed: every word must occur, in any of
+    its readings; a trailing * keeps its meaning (prefix). Raises ValueError when the
+    query holds no word at all."""
+    clauses = []
+    # Normalised as a whole, not word by word: "اس 400" is one designation (s400).
+    for segment in _PREFIX_WORD.split(query):
+        prefix = segment.endswith("*")
+        words = tokens(normalize(segment.rstrip("*")))
+        for number, word in enumerate(words):
+            star = "*" if prefix and number == len(words) - 1 else ""
+            readings = [f'"{v}"{star}' for v in token_variants(word)]
+            clauses.append(readings[0] if len(readings) == 1 else "(" + " OR ".join(readings) + ")")
+    if not clauses:
+        raise ValueError(f"{query!r} holds no word to search for")
+    return " AND ".join(clauses)
+
+
+def register(conn) -> None:
+    """Make `monitor_search_text(text)` callable from this connection's SQL."""
+    conn.create_function(SEARCH_FUNCTION, 1, search_text, deterministic=True)
+
+
+def create_index(db) -> None:
+    """The migration's body: the table, its FTS5 index (sqlite-utils), the triggers
+    that keep both in step with `items`, and every item stored so far."""
+    db.execute("CREATE TABLE items_search (item_id INTEGER PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL)")
+    db["items_search"].enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True)
+    db.executescript(
+        f"""
+        CREATE TRIGGER items_index_insert AFTER INSERT ON items BEGIN
+            INSERT INTO items_search(item_id, title, text)
+            VALUES (new.id, {SEARCH_FUNCTION}(new.title), {SEARCH_FUNCTION}(new.text));
+        END;
+        CREATE TRIGGER items_index_update AFTER UPDATE OF title, text ON items BEGIN
+            UPDATE items_search SET title = {SEARCH_FUNCTION}(new.title), text = {SEARCH_FUNCTION}(new.text)
+            WHERE item_id = new.id;
+        END;
+        CREATE TRIGGER items_index_delete AFTER DELETE ON items BEGIN
+            DELETE FROM items_search WHERE item_id = old.id;
+        END;
+        INSERT INTO items_search(item_id, title, text)
+            SELECT id, {SEARCH_FUNCTION}(title), {SEARCH_FUNCTION}(text) FROM items;
+        """
+    )
+
+
+class SearchMixin:
+    def search_items(
+        self, query: str, *, topic: str | None = None, since: datetime | None = None,
+        matched: bool = False, limit: int = 50,
+    ) -> list[dict]:
+        """Items whose title or text holds every word of `query`, best first (FTS5 rank).
+
+        `since` bounds the fetch time; `topic` keeps items matched to that topic, `matched`
+        items matched to any. Each row: id, title, url, feed, lang, published, fetched_at,
+        topic, score, story, matched (0/1), review, text (its first 300 characters), rank
+        (FTS5's bm25: lower is better).
+        Raises ValueError for a query with no word.
+        """
+        clauses, args = [], {}
+        if since is not None:
+            clauses.append("item_id IN (SELECT id FROM items WHERE fetched_at >= :since)")
+            args["since"] = iso(since)
+        if topic or matched:
+            sub = "SELECT item_id FROM matches WHERE matched = 1" + (" AND topic = :topic" if topic else "")
+            clauses.append(f"item_id IN ({sub})")
+            if topic:
+                args["topic"] = topic
+        sql = self.db["items_search"].search_sql(
+            columns=["item_id"], where=" AND ".join(clauses) or None, limit=limit, include_rank=True)
+        with self._lock:
+            hits = [dict(r) for r in self.db.query(sql, {"query": fts_query(query), **args})]
+        if not hits:
+            return []
+        rank = {h["item_id"]: h["rank"] for h in hits}
+        marks = ",".join("?" * len(rank))
+        rows = self.query(
+            "SELECT i.id, i.title, i.url, COALESCE(f.name, f.title, f.url) AS feed, i.lang, i.published, "
+            "i.fetched_at, m.topic, m.score, m.story_id AS story, COALESCE(m.matched, 0) AS matched, "
+            "r.verdict AS review, substr(i.text, 1, 300) AS text "
+            "FROM items i JOIN feeds f ON f.id = i.feed_id "
+            "LEFT JOIN matches m ON m.item_id = i.id AND m.matched = 1 "
+            "LEFT JOIN reviews r ON r.item_id = i.id AND r.topic = m.topic "
+            f"WHERE i.id IN ({marks})", list(rank))
+        unique: dict[int, dict] = {}
+        for row in rows:  # an item matched to two topics is one result
+            row["rank"] = round(rank[row["id"]], 4)
+            unique.setdefault(row["id"], row)
+        return sorted(unique.values(), key=lambda r: (r["rank"], -r["id"]))
