@@ -1,0 +1,148 @@
+"""What the current lexicon would have matched: stored items scored again.
+
+`backtest()` reads every item stored since a time (matched or not: unmatched items are
+kept for `[monitor] retention`), scores it with the topics as they are now, and compares
+with the matches stored when the item arrived:
+
+    new       matches now, did not then (a form or rule was added, a weight raised)
+    dropped   matched then, not now (a look-alike or a stricter rule excludes it)
+
+each with the reasons the matcher gives now. `apply_new()` records the new matches and
+files them into stories exactly as a poll would (same grouping, same window), but queues
+no alert: the past is not news. Dropped matches are listed, never deleted: they are the
+record of what was alerted.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from monitor.config import Config
+from monitor.parse.language import detect_language
+from monitor.store import Store, iso, parse_iso, utcnow
+from monitor.story import grouping as stories
+from monitor.story.book import story_policy
+from monitor.topic.match import Topic, match_item
+
+BATCH = 500
+APPLIED = "backtest: recorded by `monitor topic backtest --apply`; the past raises no alert"
+
+
+@dataclass
+class Change:
+    item_id: int
+    topic: str
+    change: str  # "new" or "dropped"
+    title: str
+    feed: str
+    lang: str
+    fetched_at: str
+    score_then: float | None  # None: not matched then
+    score_now: float
+    threshold: float
+    reasons: list[str]  # the matcher's reasons now
+    url: str | None = None
+    story: int | None = None  # set by apply_new
+
+
+@dataclass
+class BacktestReport:
+    since: str
+    items: int = 0  # items scored
+    still_matched: int = 0
+    changes: list[Change] = field(default_factory=list)
+
+    def counts(self) -> dict:
+        return {"since": self.since, "items": self.items, "still_matched": self.still_matched,
+                "new": sum(c.change == "new" for c in self.changes),
+                "dropped": sum(c.change == "dropped" for c in self.changes)}
+
+
+def backtest(store: Store, topics: list[Topic], since: datetime) -> BacktestReport:
+    """Score every item fetched since `since` with `topics`; list what changed, oldest first."""
+    report = BacktestReport(since=iso(since))
+    last_id = 0
+    while True:
+        rows = store.query(
+            "SELECT i.id, i.title, i.text, i.lang, i.url, i.published, i.fetched_at, "
+            "COALESCE(f.name, f.title, f.url) AS feed FROM items i JOIN feeds f ON f.id = i.feed_id "
+            "WHERE i.fetched_at >= ? AND i.id > ? ORDER BY i.id LIMIT ?", (iso(since), last_id, BATCH))
+        if not rows:
+            break
+        last_id = rows[-1]["id"]
+        marks = ",".join("?" * len(rows))
+        then = {(m["item_id"], m["topic"]): m for m in store.query(
+            f"SELECT item_id, topic, matched, score FROM matches WHERE item_id IN ({marks})",
+            [r["id"] for r in rows])}
+        for row in rows:
+            report.items += 1
+            for topic in topics:
+                result = match_item(topic, row["title"], row["text"], row["lang"])
+                before = then.get((row["id"], topic.name))
+                was = bool(before and before["matched"])
+                if was and result.matched:
+                    report.still_matched += 1
+                    continue
+                if was == result.matched:
+                    continue
+                report.changes.append(Change(
+                    item_id=row["id"], topic=topic.name, change="new" if result.matched else "dropped",
+                    title=row["title"], feed=row["feed"], lang=row["lang"], fetched_at=row["fetched_at"],
+                    score_then=before["score"] if was else None, score_now=result.score,
+                    threshold=result.threshold, reasons=result.reasons, url=row["url"]))
+    report.changes.sort(key=lambda c: (c.fetched_at, c.item_id))
+    return report
+
+
+def apply_new(store: Store, config: Config, topics: list[Topic], report: BacktestReport) -> int:
+    """Record the report's new matches and their stories, in arrival order, without alerts.
+
+    Returns how many were recorded. One transaction: all or nothing.
+    """
+    by_name = {t.name: t for t in topics}
+    open_stories: dict[str, dict[int, stories.StoryState]] = {}
+    policy = story_policy(config)
+    recorded = 0
+    with store.write():
+        for change in report.changes:
+            if change.change != "new":
+                continue
+            topic = by_name[change.topic]
+            item = store.query_one("SELECT * FROM items WHERE id = ?", (change.item_id,))
+            if item is None:  # pruned meanwhile
+                continue
+            lang = item["lang"]
+            if not lang or lang == "und":
+                lang = detect_language(f"{item['title']}\n{item['text']}")
+                store.execute("UPDATE items SET lang = ? WHERE id = ?", (lang, item["id"]))
+            result = match_item(topic, item["title"], item["text"], lang)
+            arrived = parse_iso(item["fetched_at"]) or utcnow()
+            published = parse_iso(item["published"])
+            known = open_stories.setdefault(topic.name, {
+                row["id"]: stories.StoryState.from_json(json.loads(row["state"]))
+                for row in store.candidate_stories(topic.name, arrived - config.story_window)})
+            features = stories.features_for(item["title"], item["text"], lang, published or arrived, result.concepts)
+            decision = stories.assign_story(features, list(known.values()), arrived, config.story_window,
+                                            topic.lexicon.story_actors)
+            outlet = change.feed
+            if decision.story_id is None:
+                story_id = store.create_story(topic.name, item["title"] or item["text"][:120], arrived, "{}",
+                                              [lang], [outlet], related_to=decision.related_to)
+                state = stories.new_story(story_id, features, arrived, outlet, related_to=decision.related_to)
+            else:
+                story_id = decision.story_id
+                state = stories.add_item(known[story_id], features, arrived, outlet)
+            known[story_id] = state
+            store.update_story(story_id, seen_at=arrived, item_count=state.item_count, langs=sorted(state.langs),
+                               outlets=sorted(state.outlets), state=json.dumps(state.to_json(), ensure_ascii=False),
+                               breaking=stories.is_breaking(state, arrived, policy))
+            store.save_match(item["id"], result, arrived, story_id=story_id, relation=decision.relation,
+                             relation_reason=decision.reason, alerted=False, quiet_reason=APPLIED)
+            change.story = story_id
+            recorded += 1
+    return recorded
+
+
+def change_json(change: Change) -> dict:
+    return asdict(change)
