@@ -150,3 +150,35 @@ def _backtest_topics(app: App, topic_name: str | None, lexicon_path: str | None)
         raise click.ClickException(f"lexicon {lexicon_path} does not exist")
     return [load_source(TopicSource(t.name, Path(lexicon_path) if lexicon_path else t.lexicon, t.seeds, t.threshold))
             for t in configured]
+
+
+@cli.command()
+@click.option("--topic", help="Only matches of this topic.")
+@click.option("--bidi/--no-bidi", default=True, show_default=True,
+              help="Put right-to-left lines in display order (--no-bidi if the terminal does it).")
+@pass_app
+def triage(app: App, topic: str | None, bidi: bool) -> None:
+    """Review unreviewed matches one by one with single keys.
+
+    Newest story first: headline, outlet, language, score and why, and the
+    story's other reports. Each verdict is stored at once, as `monitor review`
+    stores it. Works in an 80x24 terminal, over SSH too.
+
+    \b
+    Keys:
+      r  relevant          i  irrelevant        s  skip (stays unreviewed)
+      o  open the link     e  full explanation and text (again: back)
+      /  filter by words in headline, outlet, language or topic; Enter applies
+      q  quit
+    \b
+    Examples:
+      monitor triage
+      monitor triage --topic s400-f35
+    """
+    from monitor.desk.triage import TriageApp
+
+    store = app.store
+    if not store.triage_queue(topic, limit=1):
+        click.echo("Nothing to review: every match has a verdict (see `monitor matches`).")
+        return
+    TriageApp(store, topic=topic, bidi=bidi).run()

@@ -64,17 +64,11 @@ def backtest(store: Store, topics: list[Topic], since: datetime) -> BacktestRepo
     report = BacktestReport(since=iso(since))
     last_id = 0
     while True:
-        rows = store.query(
-            "SELECT i.id, i.title, i.text, i.lang, i.url, i.published, i.fetched_at, "
-            "COALESCE(f.name, f.title, f.url) AS feed FROM items i JOIN feeds f ON f.id = i.feed_id "
-            "WHERE i.fetched_at >= ? AND i.id > ? ORDER BY i.id LIMIT ?", (iso(since), last_id, BATCH))
+        rows = store.items_fetched_since(since, last_id, BATCH)
         if not rows:
             break
         last_id = rows[-1]["id"]
-        marks = ",".join("?" * len(rows))
-        then = {(m["item_id"], m["topic"]): m for m in store.query(
-            f"SELECT item_id, topic, matched, score FROM matches WHERE item_id IN ({marks})",
-            [r["id"] for r in rows])}
+        then = store.stored_matches([r["id"] for r in rows])
         for row in rows:
             report.items += 1
             for topic in topics:
@@ -109,13 +103,13 @@ def apply_new(store: Store, config: Config, topics: list[Topic], report: Backtes
             if change.change != "new":
                 continue
             topic = by_name[change.topic]
-            item = store.query_one("SELECT * FROM items WHERE id = ?", (change.item_id,))
+            item = store.item_row(change.item_id)
             if item is None:  # pruned meanwhile
                 continue
             lang = item["lang"]
             if not lang or lang == "und":
                 lang = detect_language(f"{item['title']}\n{item['text']}")
-                store.execute("UPDATE items SET lang = ? WHERE id = ?", (lang, item["id"]))
+                store.set_item_language(item["id"], lang)
             result = match_item(topic, item["title"], item["text"], lang)
             arrived = parse_iso(item["fetched_at"]) or utcnow()
             published = parse_iso(item["published"])

@@ -16,6 +16,7 @@ from sqlite_utils import Database
 
 from monitor.store.alerts import AlertsMixin
 from monitor.store.clock import iso, parse_iso, utcnow
+from monitor.store.desk import DeskMixin
 from monitor.store.feeds import FeedsMixin
 from monitor.store.items import ItemsMixin
 from monitor.store.schema import migrations
@@ -31,7 +32,7 @@ class StoreError(Exception):
     """A storage problem worded for the user (missing database, unknown ID...)."""
 
 
-class Store(FeedsMixin, ItemsMixin, StoriesMixin, AlertsMixin, SearchMixin):
+class Store(FeedsMixin, ItemsMixin, StoriesMixin, AlertsMixin, SearchMixin, DeskMixin):
     def __init__(self, conn: sqlite3.Connection, path: Path):
         self.conn = conn
         self.db = Database(conn)
