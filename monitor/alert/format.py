@@ -52,6 +52,8 @@ class AlertFacts:
     langs: tuple[str, ...] = ()
     breaking: bool = False
     update_summary: str | None = None  # set for update alerts
+    gist: str | None = None  # the matched concepts in the reader's language (alert/gist.py)
+    gist_lang: str | None = None
 
 
 def safe_link(url: str | None) -> str | None:
@@ -81,6 +83,8 @@ def format_alert(facts: AlertFacts) -> AlertMessage:
     link = safe_link(facts.url)
     why = "; ".join(facts.reasons[:4]) or "matched the topic"
     lines = [_isolate(headline), ""]
+    if facts.gist:
+        lines.insert(1, f"In {facts.gist_lang}: {facts.gist}")
     if facts.update_summary:
         lines.append(f"Story grew: {facts.update_summary}")
     lines.append(f"Source: {facts.feed} · language: {facts.lang}" + (f" · published {facts.published}" if facts.published else ""))
@@ -95,6 +99,8 @@ def format_alert(facts: AlertFacts) -> AlertMessage:
 
     esc = html.escape
     parts = [f'<h3 dir="auto">{esc(headline)}</h3>']
+    if facts.gist:
+        parts.append(f"<p><b>In {esc(facts.gist_lang or '')}:</b> {esc(facts.gist)}</p>")
     if facts.update_summary:
         parts.append(f"<p><b>Story grew:</b> {esc(facts.update_summary)}</p>")
     meta = f"Source: {esc(facts.feed)} · language: {esc(facts.lang)}"

@@ -25,7 +25,7 @@ from typing import Callable
 
 from monitor.alert.digest import queue_digests
 from monitor.alert.format import AlertMessage, with_reference
-from monitor.alert.targets import Target
+from monitor.alert.targets import Target, route
 from monitor.config import AlertConfig
 from monitor.store import Store, parse_iso, utcnow
 from monitor.store.alerts import DONE_FOR_TARGET
@@ -162,7 +162,10 @@ def _deliver(store, alert, targets, config, now, rng, report, should_stop, resti
                     alert["created_at"], alert["title"], alert["last_error"] or "none")
         report.expired += 1
         return
-    mine = [t for t in targets if alert["target"] is None or t.id == alert["target"]]
+    if alert["target"] is None:
+        mine = route(targets, alert["topic"], config)  # [[topic]] tags
+    else:
+        mine = [t for t in targets if t.id == alert["target"]]
     message = with_reference(
         AlertMessage(alert["title"], alert["body"], alert["body_html"] or ""), alert["id"])
     states = store.target_states(alert["id"])

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Callable
 
 import apprise
@@ -28,13 +29,14 @@ class Target:
     id: str
     label: str
     send: Callable[[AlertMessage], str | None]  # returns None on success, else an error
+    tags: frozenset[str] = field(default_factory=frozenset)  # Apprise tags, for per-topic routing
 
 
 def _target_id(url: str) -> str:
     return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
 
 
-def _apprise_target(plugin, url: str | None, timeout: float) -> Target:
+def _apprise_target(plugin, url: str | None, timeout: float, tags: frozenset[str] = frozenset()) -> Target:
     """A target for one Apprise service. `url` is the URL as the user wrote it; None for
     a service from an Apprise config file, whose entry is not at hand."""
     secrets = _secret_fragments(url or "") + _secret_fragments(plugin.url())
@@ -75,7 +77,8 @@ def _apprise_target(plugin, url: str | None, timeout: float) -> Target:
     # The identity must outlive Apprise upgrades: plugin.url() spells out Apprise's
     # defaults (retry=, wait=...), so a config-file service is known by its address only.
     identity = url if url is not None else plugin.url().split("?")[0]
-    return Target(id=_target_id(identity), label=label, send=send)
+    tags = tags or frozenset(str(t).lower() for t in getattr(plugin, "tags", ()) or ())
+    return Target(id=_target_id(identity), label=label, send=send, tags=tags)
 
 
 # Query keys whose values are settings, not secrets; masking them would only blur logs.
@@ -129,13 +132,14 @@ def build_targets(config: AlertConfig) -> list[Target]:
     """
     timeout = config.send_timeout.total_seconds()
     targets: list[Target] = []
-    for number, url in enumerate(config.urls, 1):
+    for number, entry in enumerate(config.urls, 1):
+        tags, url = split_tags(entry)
         register_secrets(_secret_fragments(url))  # before Apprise may log it
         plugin = apprise.Apprise.instantiate(url)
         if plugin is None:
             scheme = url.split("://", 1)[0] if "://" in url else "?"
             raise ValueError(f"[alerts] urls #{number}: Apprise does not understand this {scheme}:// URL")
-        targets.append(_apprise_target(plugin, url, timeout))
+        targets.append(_apprise_target(plugin, url, timeout, tags))
     for path in config.config_files:
         loaded = apprise.AppriseConfig()
         loaded.add(str(path))
@@ -144,4 +148,31 @@ def build_targets(config: AlertConfig) -> list[Target]:
         if not servers:
             raise ValueError(f"[alerts] config: {path} holds no usable Apprise URL")
         targets.extend(_apprise_target(plugin, None, timeout) for plugin in servers)
+    for topic, wanted in config.topic_tags.items():
+        if targets and not any(t.tags & set(wanted) for t in targets):
+            log.warning("topic %s routes to tags %s, which no alert target has: its alerts go to every target",
+                        topic, ", ".join(wanted))
     return targets or [_log_target()]
+
+
+# "desk,ops=json://host/hook": Apprise's own text-config syntax for tagging one URL.
+_TAGGED = re.compile(r"^\s*([\w.-]+(?:\s*,\s*[\w.-]+)*)\s*=\s*([A-Za-z][A-Za-z0-9+.-]*://.+)$")
+
+
+def split_tags(entry: str) -> tuple[frozenset[str], str]:
+    """("desk,ops=json://..." -> ({"desk", "ops"}, "json://...")); an untagged URL as is."""
+    match = _TAGGED.match(entry)
+    if not match:
+        return frozenset(), entry
+    return frozenset(t.strip().lower() for t in match.group(1).split(",")), match.group(2).strip()
+
+
+def route(targets: list[Target], topic: str | None, config: AlertConfig) -> list[Target]:
+    """The targets an alert of `topic` goes to: those carrying one of the topic's tags
+    (`[[topic]] tags`), every target when the topic names none. When no target carries
+    them, every target, so that a typo in a tag never loses an alert (a warning says so
+    at start)."""
+    wanted = set(config.topic_tags.get(topic or "", ()))
+    if not wanted:
+        return targets
+    return [t for t in targets if t.tags & wanted] or targets

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from monitor.story import grouping as stories
 from monitor.alert.format import AlertFacts, format_alert
+from monitor.alert.gist import concept_gist
 from monitor.config import Config
 from monitor.parse.language import detect_language
 from monitor.topic.match import Topic, match_item
@@ -151,6 +152,8 @@ def _record_match(
         reasons=result.reasons, snippet=item.text, story_id=story_id, outlets=len(state.outlets),
         langs=tuple(sorted(state.langs)), breaking=breaking,
         update_summary=summary,
+        gist=concept_gist(topic, result, config.alerts.reader_language, item.lang),
+        gist_lang=config.alerts.reader_language,
     )
     message = format_alert(facts)
     store.enqueue_alert(
