@@ -182,3 +182,36 @@ def triage(app: App, topic: str | None, bidi: bool) -> None:
         click.echo("Nothing to review: every match has a verdict (see `monitor matches`).")
         return
     TriageApp(store, topic=topic, bidi=bidi).run()
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. The view has no login: keep it on loopback, or put it behind one.")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535), help="Port.")
+@pass_app
+def web(app: App, host: str, port: int) -> None:
+    """Browse the database in a web browser (Datasette), read-only.
+
+    Canned queries (latest matches with their stories, a story's reports,
+    failing feeds, undelivered alerts, search), facets by topic, language and
+    feed, full-text search, JSON and CSV of every view. Needs the optional
+    extra: pip install 'feed-monitor[web]'.
+
+    \b
+    Examples:
+      monitor web                          # then open http://127.0.0.1:8001/monitor
+      monitor web --port 9000
+      ssh -L 8001:127.0.0.1:8001 server    # from your machine, for a remote monitor
+    """
+    try:
+        from monitor.desk.web import serve
+    except ImportError as exc:
+        raise click.ClickException(f"`monitor web` needs Datasette ({exc.name} is missing): "
+                                   "pip install 'feed-monitor[web]'") from None
+    database = app.config.database
+    if not Path(database).is_file():
+        raise click.ClickException(f"database {database} does not exist yet (run `monitor poll` first)")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: listening on {host}: anyone who reaches it reads the whole database", err=True)
+    click.echo(f"Serving {database} read-only on http://{host}:{port}/monitor (Ctrl-C stops)", err=True)
+    serve(database, host, port)
