@@ -170,3 +170,11 @@ def feed_body_hash(db: Database) -> None:
     # A server that ignores conditional GET sends the same bytes again; their hash lets
     # the poll skip parsing them.
     db.execute("ALTER TABLE feeds ADD COLUMN body_hash TEXT")
+
+
+@migrations(name="0004_item_link")
+def item_link(db: Database) -> None:
+    # The link as the feed published it, shown to the analyst; `url` stays the canonical
+    # form that identifies the item (tracking parameters, scheme and trailing slash
+    # folded). NULL for items stored before: their `url` is shown.
+    db.execute("ALTER TABLE items ADD COLUMN link TEXT")
