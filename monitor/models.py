@@ -58,7 +58,11 @@ class ParsedFeed:
 
 @dataclass
 class Item:
-    """A normalized item: plain text, canonical URL, clamped date, language."""
+    """A normalized item: plain text, canonical URL, clamped date, language.
+
+    `url` is the canonical form that identifies the item; `link` is the link as the
+    feed published it, the one shown to the analyst.
+    """
 
     guid: str
     url: str
@@ -68,6 +72,7 @@ class Item:
     lang: str  # ISO 639-1 code or "und"
     content_hash: str  # hash of normalized title + text
     author: str | None = None
+    link: str | None = None  # as published (absolute), shown in alerts and listings
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import json
 import logging
 from datetime import datetime, timedelta
 
-from monitor.alert.format import DigestEntry, format_digest
+from monitor.alert.format import BREAKING_PREFIX, UPDATE_PREFIX, DigestEntry, format_digest
 from monitor.alert.targets import Target
 from monitor.config import AlertConfig
 from monitor.store import Store, iso, parse_iso
@@ -105,5 +105,8 @@ def queue_periodic_digest(store: Store, target: Target, config: AlertConfig, now
 
 
 def _headline(title: str) -> str:
-    # Alert titles read "[topic] New: headline"; the digest lists the headline.
-    return title.split(": ", 1)[1] if title.startswith("[") and ": " in title else title
+    # Alert titles are the headline, after "Update: " or "Breaking: " for those kinds.
+    for prefix in (UPDATE_PREFIX, BREAKING_PREFIX):
+        if title.startswith(prefix):
+            return title[len(prefix):]
+    return title

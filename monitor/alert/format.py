@@ -17,6 +17,7 @@ import html
 from dataclasses import dataclass
 
 SNIPPET_CHARS = 400
+UPDATE_PREFIX, BREAKING_PREFIX = "Update: ", "Breaking: "
 TITLE_CHARS = 200
 # First Strong Isolate / Pop Directional Isolate: keep RTL runs from reordering the line.
 FSI, PDI = "\u2068", "\u2069"
@@ -73,13 +74,14 @@ def _isolate(text: str) -> str:
 
 def format_alert(facts: AlertFacts) -> AlertMessage:
     headline = _clip(facts.title or "(untitled)", TITLE_CHARS)
+    # A new item's alert is titled exactly as the feed titled the item, so the analyst
+    # recognises it; updates and breaking stories say so first. The topic is in the body.
     if facts.update_summary:
-        prefix = "Update"
+        title = f"{UPDATE_PREFIX}{headline}"
     elif facts.breaking:
-        prefix = "Breaking"
+        title = f"{BREAKING_PREFIX}{headline}"
     else:
-        prefix = "New"
-    title = f"[{facts.topic}] {prefix}: {headline}"
+        title = headline
     link = safe_link(facts.url)
     why = "; ".join(facts.reasons[:4]) or "matched the topic"
     lines = [_isolate(headline), ""]
@@ -87,7 +89,8 @@ def format_alert(facts: AlertFacts) -> AlertMessage:
         lines.insert(1, f"In {facts.gist_lang}: {facts.gist}")
     if facts.update_summary:
         lines.append(f"Story grew: {facts.update_summary}")
-    lines.append(f"Source: {facts.feed} · language: {facts.lang}" + (f" · published {facts.published}" if facts.published else ""))
+    lines.append(f"Topic: {facts.topic} · source: {facts.feed} · language: {facts.lang}"
+                 + (f" · published {facts.published}" if facts.published else ""))
     if facts.story_id is not None:
         lines.append(f"Story #{facts.story_id}: {facts.outlets} outlet(s)" + (f" in {', '.join(facts.langs)}" if facts.langs else ""))
     lines.append(f"Why: {why} (score {facts.score:.1f}, threshold {facts.threshold:.1f})")
@@ -103,7 +106,7 @@ def format_alert(facts: AlertFacts) -> AlertMessage:
         parts.append(f"<p><b>In {esc(facts.gist_lang or '')}:</b> {esc(facts.gist)}</p>")
     if facts.update_summary:
         parts.append(f"<p><b>Story grew:</b> {esc(facts.update_summary)}</p>")
-    meta = f"Source: {esc(facts.feed)} · language: {esc(facts.lang)}"
+    meta = f"Topic: {esc(facts.topic)} · source: {esc(facts.feed)} · language: {esc(facts.lang)}"
     if facts.published:
         meta += f" · published {esc(facts.published)}"
     parts.append(f"<p>{meta}</p>")

@@ -17,7 +17,7 @@ from typing import Callable
 @dataclass
 class Route:
     body: bytes
-    content_type: str = "application/rss+xml; charset=utf-8"
+    content_type: str | None = "application/rss+xml; charset=utf-8"  # None: no header
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -54,7 +54,8 @@ class FeedServer:
                     self.end_headers()
                     return
                 self.send_response(route.status)
-                self.send_header("Content-Type", route.content_type)
+                if route.content_type is not None:
+                    self.send_header("Content-Type", route.content_type)
                 self.send_header("Content-Length", str(len(route.body)))
                 if route.status == 200:
                     self.send_header("ETag", etag)

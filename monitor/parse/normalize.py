@@ -24,6 +24,11 @@ FUTURE_SLACK = timedelta(days=1)
 _DROPPED_OPENING = re.compile(r"<(script|style|noscript|template)\b", re.I)
 _BREAKS = re.compile(r"<\s*(br|/p|/div|/li|/h[1-6]|/tr|/blockquote)\b[^>]*>", re.I)
 _TAGS = re.compile(r"<[^>]*>")
+# CDATA markers left in text that was escaped twice: never part of what was published.
+_CDATA_MARKERS = re.compile(r"<!\[CDATA\[|\]\]>")
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+# After unescaping, only what is plainly a tag: "a < b > c" in prose stays.
+_REAL_TAGS = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\s*\n\s*")
 # Control characters and the invisible bidi/format marks that spoof or break text.
@@ -38,23 +43,37 @@ _TRACKING_PARAMS = re.compile(
 
 
 def clean_text(value: str | None) -> str:
-    """Plain, single-spaced text from HTML or text, Unicode normalised (NFKC)."""
+    """Plain, single-spaced text from HTML or text, Unicode normalised (NFC).
+
+    NFC, not NFKC: compatibility folding rewrites what was published (¼ becomes 1⁄4,
+    ² becomes 2); the matcher folds its own copy (monitor.topic.textnorm). Only
+    full-width Latin letters, digits and punctuation are narrowed, as plain ASCII.
+    """
     if not value:
         return ""
     # Feeds can put megabytes in a summary; only the first MAX_TEXT_CHARS are kept, so
     # cleaning more than a margin beyond them is wasted (and markup-heavy input is slow).
     text = value[: 4 * MAX_TEXT_CHARS]
     if "<" in text:
-        text = _drop_blocks(text)
-        text = _BREAKS.sub("\n", text)
-        text = _TAGS.sub(" ", text)
+        text = _markup_to_text(text)
     if "&" in text:
-        # Twice: feeds often double-escape (&amp;quot;).
+        # Twice: feeds often double-escape (&amp;quot;). Markup that was escaped twice
+        # only becomes markup now; it is taken out like the rest.
         text = html.unescape(html.unescape(text))
-    text = unicodedata.normalize("NFKC", text)
+        if "<" in text:
+            text = _markup_to_text(text, _REAL_TAGS)
+    text = unicodedata.normalize("NFC", text).translate(_FULL_WIDTH)
     text = _INVISIBLE.sub("", text)
     text = _SPACES.sub(" ", text)
     return _BLANK_LINES.sub("\n", text).strip()
+
+
+def _markup_to_text(text: str, tags: re.Pattern = None) -> str:
+    # CDATA markers first: the tag pattern would take `<![CDATA[ ... ]]>` whole.
+    text = _CDATA_MARKERS.sub("", text)
+    text = _drop_blocks(text)
+    text = _BREAKS.sub("\n", text)
+    return (tags or _TAGS).sub(" ", text)
 
 
 def _drop_blocks(text: str) -> str:
@@ -103,6 +122,29 @@ def canonical_url(url: str | None) -> str:
     return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
 
 
+def identity_url(url: str | None) -> str:
+    """The key that says two links are one item: `canonical_url`, then http and https
+    as one scheme and a trailing slash dropped, since sites flip both between fetches
+    and moves. A site's front page ("https://example.org/") names no item: "".
+    """
+    url = canonical_url(url)
+    if not url.startswith(("http://", "https://")):
+        return url
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/")
+    if not path and not parts.query:
+        return ""
+    return urlunsplit(("https", parts.netloc, path or "/", parts.query, ""))
+
+
+def _guid_key(guid: str | None) -> str:
+    """A GUID as an identity key: a GUID that is a web address is compared as one."""
+    guid = (guid or "").strip()
+    if guid.lower().startswith(("http://", "https://")):
+        return identity_url(guid) or guid
+    return guid
+
+
 def clamp_date(moment: datetime | None, now: datetime) -> datetime | None:
     """`moment` in UTC, or None when it is implausible; future dates become `now`."""
     if moment is None:
@@ -133,9 +175,9 @@ def normalize_entry(entry: RawEntry, now: datetime, detect: bool = True) -> Item
     """
     title = clean_text(entry.title)[:MAX_TITLE_CHARS]
     text = clean_text(entry.summary)[:MAX_TEXT_CHARS]
-    url = canonical_url(entry.link)
+    url = identity_url(entry.link)
     digest = content_hash(title, text)
-    guid = (entry.guid or "").strip() or url or digest
+    guid = _guid_key(entry.guid) or url or digest
     lang = detect_language(f"{title}\n{text}") if detect else NOT_DETECTED
     return Item(
         guid=guid[:1000],
@@ -146,5 +188,29 @@ def normalize_entry(entry: RawEntry, now: datetime, detect: bool = True) -> Item
         lang=lang,
         content_hash=digest,
         author=clean_text(entry.author)[:200] or None,
+        link=(entry.link or "").strip() or None,
     )
+
+
+def settle_identities(items: list[Item]) -> None:
+    """Identity keys that hold inside one document, set in place.
+
+    A key that several different items of one document share identifies none of them:
+    a GUID repeated on different items falls back to the item's link, and a link that
+    is repeated too falls back to the content hash; a link shared by items with
+    different GUIDs is not used to find the item elsewhere either. The fallback depends
+    only on the document, so the next fetch of it gives every item the same key.
+    """
+    guids: dict[str, set[str]] = {}
+    urls: dict[str, set[str]] = {}
+    for item in items:
+        guids.setdefault(item.guid, set()).add(item.content_hash)
+        if item.url:
+            urls.setdefault(item.url, set()).add(item.content_hash)
+    for item in items:
+        shared_url = bool(item.url) and len(urls[item.url]) > 1
+        if len(guids[item.guid]) > 1:
+            item.guid = item.url if item.url and not shared_url else f"sha256:{item.content_hash}"
+        if shared_url:
+            item.url = ""
 

@@ -29,13 +29,16 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Iterator, Mapping
 from urllib.parse import urljoin
 
 import feedparser
 
 from monitor.models import ParsedFeed, RawEntry
+from monitor.parse.dates import parse_date
+from monitor.parse.decode import prepare_bytes
+from monitor.parse.jsonfeed import NotJsonFeed, looks_like_json_feed, read_json_feed
 
 MiB = 1024 * 1024
 
@@ -89,20 +92,22 @@ def parse_feed(
         raise ParseError("not a feed: empty response body")
     if len(content) > limits.max_bytes:
         raise ParseError(f"not parsed: body of {len(content)} bytes exceeds {limits.max_bytes}")
+    response_headers = {k.lower(): v for k, v in headers.items()}
+    if looks_like_json_feed(content, response_headers):
+        return _parse_json_feed(content, url, limits)
     _check_entity_expansion(content, limits.max_entity_expansion)
 
     content, entries_seen = _trim_entries(content, limits.max_entries)
 
-    response_headers = {k.lower(): v for k, v in headers.items()}
     # feedparser takes its base URL from Content-Location; relative to the final URL.
     response_headers["content-location"] = urljoin(url, response_headers.get("content-location", ""))
 
     try:
         if len(content) > limits.large_document:
             with _large_parses:
-                result = _budgeted_parse(content, response_headers, limits)
+                result, repaired = _budgeted_parse(content, response_headers, limits)
         else:
-            result = _budgeted_parse(content, response_headers, limits)
+            result, repaired = _budgeted_parse(content, response_headers, limits)
     except ParseTimeout:
         raise ParseError(
             f"not parsed: parsing took more than {limits.max_parse_cpu_seconds:g}s"
@@ -111,7 +116,7 @@ def parse_feed(
         raise ParseError("not parsed: document nested too deeply") from None
 
     version = result.get("version") or ""
-    warnings = []
+    warnings = [repaired] if repaired else []
     if not version:
         # feedparser names no version for a few old formats (CDF) that it still reads;
         # entries prove a feed. Without them the body is not a feed, never an empty one.
@@ -138,8 +143,32 @@ def parse_feed(
     )
 
 
-def _budgeted_parse(content: bytes, response_headers: dict[str, str], limits: ParseLimits) -> Any:
+def _parse_json_feed(content: bytes, url: str, limits: ParseLimits) -> ParsedFeed:
+    """A JSON Feed body, within the same budget and caps as RSS/Atom."""
+    try:
+        with _watchdog.budget(limits.max_parse_cpu_seconds, limits.max_parse_wall_seconds):
+            feed, entries = read_json_feed(content, url)
+    except NotJsonFeed as exc:
+        raise ParseError(_one_line(str(exc))) from None
+    except ParseTimeout:
+        raise ParseError(f"not parsed: parsing took more than {limits.max_parse_cpu_seconds:g}s") from None
+    except RecursionError:
+        raise ParseError("not parsed: document nested too deeply") from None
+    warning = None
+    if len(entries) > limits.max_entries:
+        warning = f"{len(entries)} entries: kept the newest {limits.max_entries}"
+    return ParsedFeed(
+        title=_cut(feed["title"], limits.max_title_chars) or "",
+        link=_cut(feed["link"], limits.max_url_chars),
+        entries=[_raw_entry(e, limits) for e in _newest(entries, limits.max_entries)],
+        version=feed["version"],
+        warning=warning,
+    )
+
+
+def _budgeted_parse(content: bytes, response_headers: dict[str, str], limits: ParseLimits) -> tuple[Any, str | None]:
     with _watchdog.budget(limits.max_parse_cpu_seconds, limits.max_parse_wall_seconds):
+        content, repaired = prepare_bytes(content, response_headers)
         # The summary is never rendered as HTML: normalize turns it into plain text and
         # drops <script>/<style> blocks itself. feedparser's sanitizer and relative-URI
         # rewriting would be a fifth of the parse cost thrown away, so both are off.
@@ -148,7 +177,7 @@ def _budgeted_parse(content: bytes, response_headers: dict[str, str], limits: Pa
             response_headers=response_headers,
             sanitize_html=False,
             resolve_relative_uris=False,
-        )
+        ), repaired
 
 
 def _trim_entries(content: bytes, cap: int) -> tuple[bytes, int | None]:
@@ -230,13 +259,13 @@ def _newest(entries: list[Any], cap: int) -> list[Any]:
 
 
 def _when(entry: Any) -> datetime | None:
-    for key in ("published_parsed", "updated_parsed"):
-        parsed = entry.get(key)
-        if parsed:
-            try:
-                return datetime(*parsed[:6], tzinfo=timezone.utc)
-            except (TypeError, ValueError, OverflowError):
-                continue
+    """The entry's date from the strings as published (published, else updated, else
+    created), read by `monitor.parse.dates`; feedparser's own `*_parsed` values are not
+    used, since its loose ISO 8601 fallback invents months and days."""
+    for key in ("published", "updated", "created"):
+        moment = parse_date(entry.get(key))
+        if moment is not None:
+            return moment
     return None
 
 

@@ -14,7 +14,7 @@ from typing import Mapping
 
 from monitor.topic.match import Topic, match_item
 from monitor.models import Item, ParsedFeed
-from monitor.parse.normalize import normalize_entry
+from monitor.parse.normalize import normalize_entry, settle_identities
 from monitor.parse.parser import DEFAULT_LIMITS, ParseLimits, parse_feed
 
 
@@ -38,9 +38,10 @@ def prepare_feed(
 ) -> PreparedFeed:
     """Parse a fetched body and clean and match its entries. Raises ParseError."""
     parsed: ParsedFeed = parse_feed(content, dict(headers), url, limits)
+    items = [normalize_entry(raw, now, detect=False) for raw in parsed.entries]
+    settle_identities(items)
     entries = []
-    for raw in parsed.entries:
-        item = normalize_entry(raw, now, detect=False)
+    for item in items:
         matched = [t.name for t in topics if match_item(t, item.title, item.text, item.lang).matched]
         entries.append(PreparedEntry(item, matched))
     return PreparedFeed(parsed.title, parsed.ttl_seconds, parsed.warning, entries)

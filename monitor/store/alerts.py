@@ -155,7 +155,7 @@ class AlertsMixin:
         """Alerts held for `target` and not yet carried by a digest, oldest first."""
         return self.query(
             "SELECT a.id, a.topic, a.story_id, a.kind, a.title, a.created_at, t.held_at, "
-            "(SELECT i.url FROM items i WHERE i.id = a.item_id) AS url "
+            "(SELECT COALESCE(i.link, i.url) FROM items i WHERE i.id = a.item_id) AS url "
             "FROM alert_targets t JOIN alerts a ON a.id = t.alert_id "
             "WHERE t.target = ? AND t.status = 'held' ORDER BY a.id",
             (target,),
@@ -198,7 +198,7 @@ class AlertsMixin:
         """Stories with news in [start, end), busiest first, with one link each."""
         return self.query(
             "SELECT s.id, s.topic, s.title, s.first_seen, s.last_seen, s.item_count, s.langs, s.outlets, "
-            "s.breaking, (SELECT i.url FROM matches m JOIN items i ON i.id = m.item_id "
+            "s.breaking, (SELECT COALESCE(i.link, i.url) FROM matches m JOIN items i ON i.id = m.item_id "
             "WHERE m.story_id = s.id ORDER BY i.id LIMIT 1) AS url "
             "FROM stories s WHERE s.last_seen >= ? AND s.last_seen < ? "
             "ORDER BY s.item_count DESC, s.last_seen DESC LIMIT ?",

@@ -34,9 +34,9 @@ class ItemsMixin:
 
     def add_item(self, feed_id: int, item: Item, fetched_at: datetime) -> int:
         cursor = self.execute(
-            "INSERT INTO items(feed_id, guid, url, title, text, author, published, "
-            "fetched_at, lang, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (feed_id, item.guid, item.url, item.title, item.text, item.author,
+            "INSERT INTO items(feed_id, guid, url, link, title, text, author, published, "
+            "fetched_at, lang, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (feed_id, item.guid, item.url, item.link, item.title, item.text, item.author,
              iso(item.published), iso(fetched_at), item.lang, item.content_hash),
         )
         item_id = cursor.lastrowid
@@ -92,7 +92,7 @@ class ItemsMixin:
             params.append(story_id)
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         return self.query(
-            "SELECT i.id, i.title, i.url, COALESCE(f.name, f.title, f.url) AS feed, i.lang, "
+            "SELECT i.id, i.title, COALESCE(i.link, i.url) AS url, COALESCE(f.name, f.title, f.url) AS feed, i.lang, "
             "m.topic, m.score, m.threshold, m.story_id AS story, i.published, i.fetched_at, "
             "m.relation, m.alerted, m.quiet_reason, m.concepts, r.verdict AS review "
             "FROM matches m JOIN items i ON i.id = m.item_id JOIN feeds f ON f.id = i.feed_id "
@@ -109,6 +109,10 @@ class ItemsMixin:
         )
         if item is None:
             return None
+        # `url` is what the analyst clicks: the link as published; the identity stays
+        # available as `canonical_url`.
+        item["canonical_url"] = item["url"]
+        item["url"] = item["link"] or item["url"]
         item["matches"] = self.query(
             "SELECT m.*, r.verdict AS review FROM matches m LEFT JOIN reviews r "
             "ON r.item_id = m.item_id AND r.topic = m.topic WHERE m.item_id = ?",
@@ -139,7 +143,7 @@ class ItemsMixin:
             where = "WHERE r.topic = ?"
             params.append(topic)
         rows = self.query(
-            "SELECT i.id, i.lang, i.title, i.text AS summary, i.url, i.published, r.topic, "
+            "SELECT i.id, i.lang, i.title, i.text AS summary, COALESCE(i.link, i.url) AS url, i.published, r.topic, "
             "r.verdict FROM reviews r JOIN items i ON i.id = r.item_id " + where + " ORDER BY i.id",
             params,
         )

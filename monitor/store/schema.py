@@ -178,3 +178,11 @@ def feed_body_hash(db: Database) -> None:
 def item_search(db: Database) -> None:
     # Full-text search over every item, in the matcher's normal form (store/search.py).
     create_search_index(db)
+
+
+@migrations(name="0005_item_link")
+def item_link(db: Database) -> None:
+    # The link as the feed published it, shown to the analyst; `url` stays the canonical
+    # form that identifies the item (tracking parameters, scheme and trailing slash
+    # folded). NULL for items stored before: their `url` is shown.
+    db.execute("ALTER TABLE items ADD COLUMN link TEXT")

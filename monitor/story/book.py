@@ -147,7 +147,7 @@ def _record_match(
         return False
     summary = stories.update_summary(state, snapshot) if kind == "update" else None
     facts = AlertFacts(
-        topic=result.topic, title=item.title or item.text[:120], url=item.url or None, feed=outlet,
+        topic=result.topic, title=item.title or item.text[:120], url=item.link or item.url or None, feed=outlet,
         lang=item.lang, published=iso(item.published), score=result.score, threshold=result.threshold,
         reasons=result.reasons, snippet=item.text, story_id=story_id, outlets=len(state.outlets),
         langs=tuple(sorted(state.langs)), breaking=breaking,
