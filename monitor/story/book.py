@@ -59,28 +59,48 @@ def process_new_items(
     known = store.known_guids(feed["id"], [e.item.guid for e in entries])
     by_name = {t.name: t for t in topics}
     outlet = feed["name"] or feed["title"] or feed["url"]
-    outcomes: list[ItemOutcome] = []
+    fresh = []
     seen_now: set[str] = set()
     for entry in entries:
-        item, guid = entry.item, entry.item.guid
-        if guid in known or guid in seen_now:
-            continue
-        seen_now.add(guid)
-        same = store.find_same_item(item.url, item.content_hash)
+        if entry.item.guid not in known and entry.item.guid not in seen_now:
+            seen_now.add(entry.item.guid)
+            fresh.append(entry)
+    # The feed's items are stored in a few statements: one look-up of the items other
+    # feeds (or this one, under other GUIDs) already carried, then one insert of the new
+    # ones and one of the sightings. Ids are given here so matches can refer to them.
+    by_hash, by_url = store.same_items([e.item.content_hash for e in fresh],
+                                       [e.item.url for e in fresh if e.item.url])
+    next_id = store.next_item_id() if fresh else 0
+    plan: list[tuple[PreparedEntry, int, bool, list[MatchResult]]] = []
+    new_items: list[tuple[int, Item]] = []
+    sightings: list[tuple[int, str, int, datetime]] = []
+    for entry in fresh:
+        item = entry.item
+        same = by_hash.get(item.content_hash) or (by_url.get(item.url) if item.url else None)
         if same is not None:
-            store.add_source(feed["id"], guid, same, now)
-            outcomes.append(ItemOutcome(guid, same, new=False))
+            sightings.append((feed["id"], item.guid, same, now))
+            plan.append((entry, same, False, []))
             continue
         results = []
         if entry.topics:
             item.lang = detect_language(f"{item.title}\n{item.text}")
             results = [match_item(by_name[name], item.title, item.text, item.lang) for name in entry.topics]
-        item_id = store.add_item(feed["id"], item, now)
-        outcome = ItemOutcome(guid, item_id, new=True, matched=bool(results))
+        item_id, next_id = next_id, next_id + 1
+        by_hash[item.content_hash] = item_id  # a later copy in this feed is the same item
+        if item.url:
+            by_url.setdefault(item.url, item_id)
+        new_items.append((item_id, item))
+        sightings.append((feed["id"], item.guid, item_id, now))
+        plan.append((entry, item_id, True, results))
+    store.add_items(feed["id"], new_items, now)
+    store.add_sources(sightings)
+    outcomes: list[ItemOutcome] = []
+    for entry, item_id, new, results in plan:
+        outcome = ItemOutcome(entry.item.guid, item_id, new=new, matched=bool(results))
         for result in results:
-            backlog = _is_backlog(item, now, config.backfill, first_poll)
+            backlog = _is_backlog(entry.item, now, config.backfill, first_poll)
             outcome.alerted |= _record_match(store, config, by_name[result.topic], book, item_id,
-                                             item, result, outlet, now, backlog)
+                                             entry.item, result, outlet, now, backlog)
         outcomes.append(outcome)
     return outcomes
 
