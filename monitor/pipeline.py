@@ -14,6 +14,7 @@ import logging
 import queue
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
@@ -29,7 +30,7 @@ from monitor.parse.parser import ParseError
 from monitor.parse.pool import ParserPool
 from monitor.parse.prepare import PreparedFeed, prepare_feed
 from monitor.store import Store, utcnow
-from monitor.story.book import ItemOutcome, process_new_items
+from monitor.story.book import ItemOutcome, StoryBook, process_new_items
 
 log = logging.getLogger("monitor.poll")
 
@@ -150,20 +151,30 @@ def poll_once(
         finally:
             done.put(None)
 
+    book = StoryBook(store, runtime.config.story_window)
+    book.recover()
+    unchanged = UnchangedFeeds(store)
     worker = threading.Thread(target=fetch_all, name="poll-fetch", daemon=True)
     worker.start()
-    while True:
-        entry = done.get()
-        if entry is None:
-            break
-        feed_id, result, body_hash, prepared = entry
-        if should_stop():
-            continue  # unprocessed feeds stay due and are polled next time
-        outcome = _process_safely(store, runtime, feeds[feed_id], result, body_hash, prepared)
-        report.add(outcome)
-        if progress:
-            progress(outcome, report.feeds, len(requests))
-    worker.join()
+    try:
+        while True:
+            entry = done.get()
+            if entry is None:
+                break
+            feed_id, result, body_hash, prepared = entry
+            if should_stop():
+                continue  # unprocessed feeds stay due and are polled next time
+            outcome = _process_safely(store, runtime, feeds[feed_id], result, body_hash, prepared,
+                                      book=book, unchanged=unchanged)
+            report.add(outcome)
+            if progress:
+                progress(outcome, report.feeds, len(requests))
+        worker.join()
+    finally:
+        # What was committed feed by feed is complete without these; they only bring the
+        # feeds' schedules and the stories' summaries up to date in one write each.
+        unchanged.flush()
+        book.checkpoint()
     report.seconds = round(time.monotonic() - clock, 3)
     if report.feeds:
         # A tick with no feed due is not a poll worth reporting in `monitor status`.
@@ -182,13 +193,42 @@ def _needs_parsing(feed: dict, result: FetchResult, body_hash: str) -> bool:
     return not result.error and not result.not_modified and body_hash != feed["body_hash"]
 
 
+class UnchangedFeeds:
+    """Fetch-state updates of feeds that brought nothing new, written together.
+
+    A warm poll is mostly 304s: one transaction per feed would cost more than the fetch.
+    Rows are written in one `executemany` every `max_rows` feeds or `max_seconds`, and by
+    `flush()` at the end of the poll; a poll that stops before that polls those feeds
+    again next time, which is harmless.
+    """
+
+    def __init__(self, store: Store, max_rows: int = 500, max_seconds: float = 2.0):
+        self.store, self.max_rows, self.max_seconds = store, max_rows, max_seconds
+        self._rows: list[tuple] = []
+        self._since = 0.0
+
+    def add(self, feed_id: int, now: datetime, next_check: datetime, status: int,
+            etag: str | None, last_modified: str | None) -> None:
+        if not self._rows:
+            self._since = time.monotonic()
+        self._rows.append((feed_id, now, next_check, status, etag, last_modified))
+        if len(self._rows) >= self.max_rows or time.monotonic() - self._since >= self.max_seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        rows, self._rows = self._rows, []
+        self.store.record_unchanged(rows)
+
+
 def _process_safely(store: Store, runtime: Runtime, feed: dict, result: FetchResult, body_hash: str,
-                    prepared: PreparedFeed | ParseError | None) -> FeedOutcome:
+                    prepared: PreparedFeed | ParseError | None, *, book: StoryBook | None = None,
+                    unchanged: UnchangedFeeds | None = None) -> FeedOutcome:
     """`process_fetch`, but a fault in our own code on one feed's items costs that feed
     only: it is recorded as the feed's error (and retried with back-off) while the poll
     goes on with the others, instead of every poll stopping at the same feed."""
     try:
-        return process_fetch(store, runtime, feed, result, prepared, body_hash=body_hash)
+        return process_fetch(store, runtime, feed, result, prepared, body_hash=body_hash, book=book,
+                             unchanged=unchanged)
     except Exception as exc:  # the store rolled the feed's transaction back
         log.exception("feed %s (%s): processing failed", feed["id"], feed["name"] or redact_url(feed["url"]))
         error = f"processing failed: {type(exc).__name__}: {exc}".splitlines()[0][:300]
@@ -206,11 +246,15 @@ def _interval(feed: dict, runtime: Runtime) -> timedelta:
 def process_fetch(
     store: Store, runtime: Runtime, feed: dict, result: FetchResult,
     prepared: PreparedFeed | ParseError | None = None, *, body_hash: str | None = None,
+    book: StoryBook | None = None, unchanged: UnchangedFeeds | None = None,
 ) -> FeedOutcome:
     """Everything after the fetch for one feed. Records failures; never raises for them.
 
     `prepared` is the body already parsed, cleaned and matched by a worker process (or
-    the ParseError it raised); without it that happens here.
+    the ParseError it raised); without it that happens here. `book` keeps the poll's
+    stories in memory between feeds (without it, this feed's stories are read and written
+    back here); `unchanged` collects the fetch state of an unchanged feed for a later
+    batch write (without it, it is written now).
     """
     now = utcnow()
     outcome = FeedOutcome(feed_id=feed["id"], url=feed["url"], status=result.status)
@@ -236,6 +280,10 @@ def process_fetch(
     body_hash = body_hash or _body_hash(result)
     if not _needs_parsing(feed, result, body_hash):
         # Unchanged: no parsing, no item work. Validators are kept up to date.
+        outcome.unchanged = True
+        if unchanged is not None and not result.permanent_url:
+            unchanged.add(feed["id"], now, schedule(0), result.status, result.etag, result.last_modified)
+            return outcome
         store.record_fetch(feed["id"], now=now, next_check=schedule(0), status=result.status, error=None,
                            etag=result.etag, last_modified=result.last_modified, new_url=result.permanent_url)
         outcome.unchanged = True
@@ -250,9 +298,9 @@ def process_fetch(
     parsed = prepared
     outcome.entries = len(parsed.entries)
     first_poll = feed["first_success_at"] is None
-    with store.write():
+    with book.feed() if book is not None else nullcontext(), store.write():
         items: list[ItemOutcome] = process_new_items(
-            store, runtime.config, runtime.topics, feed, parsed.entries, now, first_poll=first_poll,
+            store, runtime.config, runtime.topics, feed, parsed.entries, now, first_poll=first_poll, book=book,
         )
         store.record_fetch(
             feed["id"], now=now, next_check=schedule(0), status=result.status, error=None,

@@ -127,10 +127,10 @@ def test_a_fault_on_one_feeds_items_costs_that_feed_only(monitor_setup, run_poll
 
     real = pipeline.process_new_items
 
-    def fragile(store, config, topics, feed, entries, now, *, first_poll):
+    def fragile(store, config, topics, feed, entries, now, **options):
         if feed["url"].endswith("/bad.xml"):
             raise ValueError("unexpected input")
-        return real(store, config, topics, feed, entries, now, first_poll=first_poll)
+        return real(store, config, topics, feed, entries, now, **options)
 
     monkeypatch.setattr(pipeline, "process_new_items", fragile)
     routes = {"/bad.xml": Route(rss([ON_TOPIC], "Bad")), "/good.xml": Route(rss([dict(ON_TOPIC, guid="g")], "Good"))}

@@ -56,6 +56,7 @@ def poll(app: App, everything: bool, no_send: bool, quiet: bool, as_json: bool) 
     """
     from monitor.alert.sender import send_due_alerts
     from monitor.alert.targets import build_targets
+    from monitor.cli.progress import PollProgress
     from monitor.logs import setup_logging
     from monitor.pipeline import build_runtime, poll_once
 
@@ -72,16 +73,13 @@ def poll(app: App, everything: bool, no_send: bool, quiet: bool, as_json: bool) 
     store.sync_feeds(config.feeds)
     runtime = build_runtime(config)
 
-    def progress(outcome, done: int, total: int) -> None:
-        if quiet or as_json:
-            return
-        state = outcome.error or ("unchanged" if outcome.unchanged else
-                                  f"{outcome.new_items} new, {outcome.matched} matched")
-        click.echo(f"[{done}/{total}] {outcome.url}: {state}", err=True)
-
+    # One line updated in place on a terminal, one a second otherwise; failing feeds named.
+    progress = None if quiet or as_json else PollProgress(click.get_text_stream("stderr"))
     try:
         report = poll_once(store, runtime, everything=everything, progress=progress)
     finally:
+        if progress is not None:
+            progress.close()
         runtime.close()
     sent = None
     if not no_send:

@@ -111,6 +111,12 @@ class Store(FeedsMixin, ItemsMixin, StoriesMixin, AlertsMixin, SearchMixin, Desk
         with self._lock:
             return self.conn.execute(sql, params)
 
+    def executemany(self, sql: str, rows: list[tuple] | list[dict]) -> None:
+        """One statement for many rows (one call into SQLite, not one per row)."""
+        if rows:
+            with self._lock:
+                self.conn.executemany(sql, rows)
+
     # --- small key/value facts: last poll, daemon heartbeat, job error counts --------
 
     def set_meta(self, key: str, value: str | None) -> None:

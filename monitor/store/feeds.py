@@ -136,6 +136,23 @@ class FeedsMixin:
             if new_url:
                 self._move_feed(feed_id, new_url)
 
+    def record_unchanged(self, rows: list[tuple[int, datetime, datetime, int, str | None, str | None]]) -> None:
+        """Record many successful fetches that brought nothing new, in one transaction.
+
+        Each row: (feed_id, now, next_check, status, etag, last_modified): what
+        `record_fetch` with error None, no title, TTL, move or items would write.
+        """
+        if not rows:
+            return
+        params = [(iso(now), iso(now), iso(now), status, iso(next_check), etag, last_modified, feed_id)
+                  for feed_id, now, next_check, status, etag, last_modified in rows]
+        with self.write():
+            self.executemany(
+                "UPDATE feeds SET last_checked_at = ?, last_success_at = ?, "
+                "first_success_at = COALESCE(first_success_at, ?), last_status = ?, "
+                "last_error = NULL, error_count = 0, next_check_at = ?, "
+                "etag = ?, last_modified = ? WHERE id = ?", params)
+
     def _move_feed(self, feed_id: int, new_url: str) -> None:
         # A permanent redirect moves the feed, unless the new URL is already a feed.
         if self.query_one("SELECT 1 FROM feeds WHERE url = ?", (new_url,)):

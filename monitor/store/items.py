@@ -32,6 +32,42 @@ class ItemsMixin:
             row = self.query_one("SELECT id FROM items WHERE url = ? LIMIT 1", (url,))
         return row["id"] if row else None
 
+    def same_items(self, hashes: list[str], urls: list[str]) -> tuple[dict[str, int], dict[str, int]]:
+        """Stored items with any of these content hashes or canonical URLs, in two queries
+        per 500 keys: ({content_hash: item id}, {url: lowest item id with that URL})."""
+        by_hash: dict[str, int] = {}
+        by_url: dict[str, int] = {}
+        for column, keys, found in (("content_hash", hashes, by_hash), ("url", urls, by_url)):
+            keys = sorted(set(keys))
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                for row in self.query(f"SELECT {column} AS k, MIN(id) AS id FROM items "
+                                      f"WHERE {column} IN ({marks}) GROUP BY {column}", chunk):
+                    found[row["k"]] = row["id"]
+        return by_hash, by_url
+
+    def next_item_id(self) -> int:
+        """The id the next stored item gets (what SQLite itself would give it). Taken
+        inside a write transaction, it stays free until that transaction ends."""
+        return self.query_one("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM items")["id"]
+
+    def add_items(self, feed_id: int, items: list[tuple[int, Item]], fetched_at: datetime) -> None:
+        """Store new items of one feed, (id, item) pairs with ids from `next_item_id`,
+        in one statement. Must run inside the write transaction that took the ids."""
+        stamp = iso(fetched_at)
+        self.executemany(
+            "INSERT INTO items(id, feed_id, guid, url, title, text, author, published, "
+            "fetched_at, lang, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(item_id, feed_id, item.guid, item.url, item.title, item.text, item.author,
+              iso(item.published), stamp, item.lang, item.content_hash) for item_id, item in items])
+
+    def add_sources(self, rows: list[tuple[int, str, int, datetime]]) -> None:
+        """Record (feed_id, guid, item_id, seen_at) sightings in one statement."""
+        self.executemany(
+            "INSERT OR IGNORE INTO item_sources(feed_id, guid, item_id, seen_at) VALUES (?, ?, ?, ?)",
+            [(feed_id, guid, item_id, iso(seen_at)) for feed_id, guid, item_id, seen_at in rows])
+
     def add_item(self, feed_id: int, item: Item, fetched_at: datetime) -> int:
         cursor = self.execute(
             "INSERT INTO items(feed_id, guid, url, link, title, text, author, published, "

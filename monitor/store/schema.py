@@ -186,3 +186,30 @@ def item_link(db: Database) -> None:
     # form that identifies the item (tracking parameters, scheme and trailing slash
     # folded). NULL for items stored before: their `url` is shown.
     db.execute("ALTER TABLE items ADD COLUMN link TEXT")
+
+
+@migrations(name="0006_story_members")
+def story_members(db: Database) -> None:
+    db.executescript(
+        """
+        -- A story's state grows by one member per matched item. Each member's features are
+        -- stored as it joins (a constant-size row), and the whole state is written back
+        -- once per poll: `state` holds the first `state_seq` members folded together, and
+        -- the members after them are folded in again when the story is read.
+        CREATE TABLE story_members (
+            story_id INTEGER NOT NULL REFERENCES stories(id),
+            seq INTEGER NOT NULL,                    -- 1 for the item that started it
+            item_id INTEGER REFERENCES items(id),
+            seen_at TEXT NOT NULL,                   -- ISO-8601 with offset, as the state keeps it
+            outlet TEXT NOT NULL,
+            features TEXT NOT NULL,                  -- StoryFeatures as JSON
+            PRIMARY KEY (story_id, seq)
+        ) WITHOUT ROWID;
+        ALTER TABLE stories ADD COLUMN state_seq INTEGER NOT NULL DEFAULT 0;
+        -- Stories with members not yet folded into `state` (a poll that stopped early).
+        CREATE TABLE stories_pending (
+            story_id INTEGER PRIMARY KEY REFERENCES stories(id)
+        );
+        UPDATE stories SET state_seq = item_count WHERE state != '{}';
+        """
+    )

@@ -9,7 +9,8 @@ from monitor.store.clock import iso
 
 class StoriesMixin:
     def candidate_stories(self, topic: str, since: datetime, limit: int = 2000) -> list[dict]:
-        """Stories of `topic` seen since `since`, newest first, with their JSON state."""
+        """Stories of `topic` seen since `since`, newest first, with their JSON state
+        (`state` folds the first `state_seq` members; see `story_members_after`)."""
         return self.query(
             "SELECT * FROM stories WHERE topic = ? AND last_seen >= ? ORDER BY last_seen DESC LIMIT ?",
             (topic, iso(since), limit),
@@ -27,16 +28,59 @@ class StoriesMixin:
         )
         return cursor.lastrowid
 
-    def update_story(
-        self, story_id: int, *, seen_at: datetime, item_count: int, langs: list[str],
-        outlets: list[str], state: str, breaking: bool,
-    ) -> None:
+    def add_story_member(self, story_id: int, seq: int, item_id: int | None, seen_at: str,
+                         outlet: str, features: str) -> None:
+        """Record one member joining a story: a row of constant size, whatever the story's.
+
+        `seq` is the member's number in the story (1 for the first), `seen_at` ISO-8601
+        text, `features` the member's `StoryFeatures` as JSON. The story is marked pending
+        until `checkpoint_stories` folds its members into the stored state.
+        """
         self.execute(
-            "UPDATE stories SET last_seen = MAX(last_seen, ?), item_count = ?, langs = ?, "
-            "outlets = ?, state = ?, breaking = MAX(breaking, ?) WHERE id = ?",
-            (iso(seen_at), item_count, json.dumps(langs), json.dumps(outlets, ensure_ascii=False),
-             state, int(breaking), story_id),
-        )
+            "INSERT INTO story_members(story_id, seq, item_id, seen_at, outlet, features) "
+            "VALUES (?, ?, ?, ?, ?, ?)", (story_id, seq, item_id, seen_at, outlet, features))
+        self.execute("INSERT OR IGNORE INTO stories_pending(story_id) VALUES (?)", (story_id,))
+
+    def story_members_after(self, story_ids: list[int]) -> dict[int, list[dict]]:
+        """Members not yet folded into each story's stored state, in joining order."""
+        out: dict[int, list[dict]] = {sid: [] for sid in story_ids}
+        for start in range(0, len(story_ids), 500):
+            chunk = story_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.query(
+                "SELECT m.story_id, m.seq, m.seen_at, m.outlet, m.features FROM story_members m "
+                f"JOIN stories s ON s.id = m.story_id WHERE m.story_id IN ({marks}) "
+                "AND m.seq > s.state_seq ORDER BY m.story_id, m.seq", chunk):
+                out[row["story_id"]].append(row)
+        return out
+
+    def pending_stories(self) -> list[dict]:
+        """Stories with members not folded into their stored state (a poll that stopped
+        before its checkpoint), with their rows as `candidate_stories` gives them."""
+        return self.query(
+            "SELECT s.* FROM stories s JOIN stories_pending p ON p.story_id = s.id ORDER BY s.id")
+
+    def checkpoint_stories(self, rows: list[dict]) -> None:
+        """Write back whole story states, one statement for all of them.
+
+        Each row: id, last_seen (datetime), item_count, langs and outlets (lists), state
+        (JSON text of the first `state_seq` members folded together), state_seq, breaking.
+        """
+        if not rows:
+            return
+        params = [
+            (iso(r["last_seen"]), r["item_count"], json.dumps(r["langs"]),
+             json.dumps(r["outlets"], ensure_ascii=False), r["state"], r["state_seq"],
+             int(r["breaking"]), r["id"])
+            for r in rows
+        ]
+        with self.write():
+            self.executemany(
+                "UPDATE stories SET last_seen = MAX(last_seen, ?), item_count = ?, langs = ?, "
+                "outlets = ?, state = ?, state_seq = ?, breaking = MAX(breaking, ?) WHERE id = ?",
+                params)
+            self.executemany("DELETE FROM stories_pending WHERE story_id = ?",
+                                  [(r["id"],) for r in rows])
 
     def mark_story_alerted(self, story_id: int, at: datetime, snapshot: dict) -> None:
         self.execute(

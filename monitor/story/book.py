@@ -15,8 +15,10 @@ the store in step, in the order that makes repeated work impossible:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Iterator
 
 from monitor.story import grouping as stories
 from monitor.alert.format import AlertFacts, format_alert
@@ -27,6 +29,8 @@ from monitor.topic.match import Topic, match_item
 from monitor.models import Item, MatchResult
 from monitor.parse.prepare import PreparedEntry
 from monitor.store import Store, iso, parse_iso
+from monitor.story.features import iso as exact_iso
+from monitor.story.features import parse_iso as exact_parse_iso
 
 
 @dataclass
@@ -40,34 +44,64 @@ class ItemOutcome:
 
 def process_new_items(
     store: Store, config: Config, topics: list[Topic], feed: dict, entries: list[PreparedEntry],
-    now: datetime, *, first_poll: bool,
+    now: datetime, *, first_poll: bool, book: "StoryBook | None" = None,
 ) -> list[ItemOutcome]:
+    """Store one feed's new entries; match, group and queue alerts for the matched ones.
+
+    `book` holds the poll's open stories between feeds; without one, a book for these
+    entries alone is made and checkpointed before returning. Must run inside the feed's
+    write transaction (and `book.feed()`, for the book to follow a rollback).
+    """
+    if book is None:
+        book = StoryBook(store, config.story_window)
+        outcomes = process_new_items(store, config, topics, feed, entries, now, first_poll=first_poll, book=book)
+        book.checkpoint()
+        return outcomes
     known = store.known_guids(feed["id"], [e.item.guid for e in entries])
     by_name = {t.name: t for t in topics}
     outlet = feed["name"] or feed["title"] or feed["url"]
-    outcomes: list[ItemOutcome] = []
+    fresh = []
     seen_now: set[str] = set()
-    open_stories = _OpenStories(store, now - config.story_window)
     for entry in entries:
-        item, guid = entry.item, entry.item.guid
-        if guid in known or guid in seen_now:
-            continue
-        seen_now.add(guid)
-        same = store.find_same_item(item.url, item.content_hash)
+        if entry.item.guid not in known and entry.item.guid not in seen_now:
+            seen_now.add(entry.item.guid)
+            fresh.append(entry)
+    # The feed's items are stored in a few statements: one look-up of the items other
+    # feeds (or this one, under other GUIDs) already carried, then one insert of the new
+    # ones and one of the sightings. Ids are given here so matches can refer to them.
+    by_hash, by_url = store.same_items([e.item.content_hash for e in fresh],
+                                       [e.item.url for e in fresh if e.item.url])
+    next_id = store.next_item_id() if fresh else 0
+    plan: list[tuple[PreparedEntry, int, bool, list[MatchResult]]] = []
+    new_items: list[tuple[int, Item]] = []
+    sightings: list[tuple[int, str, int, datetime]] = []
+    for entry in fresh:
+        item = entry.item
+        same = by_hash.get(item.content_hash) or (by_url.get(item.url) if item.url else None)
         if same is not None:
-            store.add_source(feed["id"], guid, same, now)
-            outcomes.append(ItemOutcome(guid, same, new=False))
+            sightings.append((feed["id"], item.guid, same, now))
+            plan.append((entry, same, False, []))
             continue
         results = []
         if entry.topics:
             item.lang = detect_language(f"{item.title}\n{item.text}")
             results = [match_item(by_name[name], item.title, item.text, item.lang) for name in entry.topics]
-        item_id = store.add_item(feed["id"], item, now)
-        outcome = ItemOutcome(guid, item_id, new=True, matched=bool(results))
+        item_id, next_id = next_id, next_id + 1
+        by_hash[item.content_hash] = item_id  # a later copy in this feed is the same item
+        if item.url:
+            by_url.setdefault(item.url, item_id)
+        new_items.append((item_id, item))
+        sightings.append((feed["id"], item.guid, item_id, now))
+        plan.append((entry, item_id, True, results))
+    store.add_items(feed["id"], new_items, now)
+    store.add_sources(sightings)
+    outcomes: list[ItemOutcome] = []
+    for entry, item_id, new, results in plan:
+        outcome = ItemOutcome(entry.item.guid, item_id, new=new, matched=bool(results))
         for result in results:
-            backlog = _is_backlog(item, now, config.backfill, first_poll)
-            outcome.alerted |= _record_match(store, config, by_name[result.topic], open_stories, item_id,
-                                             item, result, outlet, now, backlog)
+            backlog = _is_backlog(entry.item, now, config.backfill, first_poll)
+            outcome.alerted |= _record_match(store, config, by_name[result.topic], book, item_id,
+                                             entry.item, result, outlet, now, backlog)
         outcomes.append(outcome)
     return outcomes
 
@@ -79,30 +113,132 @@ def _is_backlog(item: Item, now: datetime, backfill: timedelta, first_poll: bool
     return item.published is None or item.published < now - backfill
 
 
-@dataclass
+@dataclass(frozen=True)
 class _OpenStory:
     state: stories.StoryState
     alerted_at: datetime | None
     snapshot: dict | None  # what the story was at its last alert
+    breaking: bool = False  # found breaking since the last checkpoint
 
 
-class _OpenStories:
-    """A topic's stories inside the window, read once per feed and kept in step with the
-    store as items join them, so that matched items do not each read them all again."""
+class StoryBook:
+    """The open stories of one poll, kept in memory from item to item and feed to feed.
 
-    def __init__(self, store: Store, since: datetime):
-        self.store, self.since = store, since
+    A matched item that joins a story costs one row of constant size (its features, in
+    `story_members`), whatever the story's size; the whole state of each story that grew
+    is written back once, by `checkpoint()` at the end of the poll. Reading a story folds
+    in the members stored after its last checkpoint, so a poll that stopped before its
+    checkpoint loses nothing (`recover()` folds those at the next start).
+
+    Each feed's work runs inside `feed()`: if the feed's transaction rolls back, the
+    stories it touched return to what they were before it.
+    """
+
+    def __init__(self, store: Store, window: timedelta):
+        self.store, self.window = store, window
         self._by_topic: dict[str, dict[int, _OpenStory]] = {}
+        self._dirty: dict[int, str] = {}  # story id -> topic, grown since the checkpoint
+        self._undo: list[tuple[str, int, _OpenStory | None, bool]] | None = None
 
-    def of(self, topic: str) -> dict[int, _OpenStory]:
+    def of(self, topic: str, now: datetime) -> dict[int, _OpenStory]:
+        """The topic's stories inside the window (read from the store once per poll)."""
         if topic not in self._by_topic:
-            self._by_topic[topic] = {
-                row["id"]: _OpenStory(
-                    stories.StoryState.from_json(json.loads(row["state"])), parse_iso(row["alerted_at"]),
-                    json.loads(row["alert_snapshot"]) if row["alert_snapshot"] else None)
-                for row in self.store.candidate_stories(topic, self.since)
-            }
+            self._by_topic[topic] = self._load(self.store.candidate_stories(topic, now - self.window))
         return self._by_topic[topic]
+
+    def _load(self, rows: list[dict]) -> dict[int, _OpenStory]:
+        members = self.store.story_members_after([row["id"] for row in rows])
+        loaded = {}
+        for row in rows:
+            state = _fold(row, members[row["id"]])
+            if state is None:
+                continue  # a story without any member or stored state: nothing to compare
+            loaded[row["id"]] = _OpenStory(
+                state, parse_iso(row["alerted_at"]),
+                json.loads(row["alert_snapshot"]) if row["alert_snapshot"] else None)
+            if members[row["id"]]:
+                self._dirty[row["id"]] = row["topic"]  # left pending by an earlier poll
+        return loaded
+
+    @contextmanager
+    def feed(self) -> Iterator[None]:
+        """Scope of one feed's transaction: on an exception its story changes are undone."""
+        self._undo = []
+        try:
+            yield
+        except BaseException:
+            for topic, story_id, old, was_dirty in reversed(self._undo):
+                known = self._by_topic[topic]
+                if old is None:
+                    known.pop(story_id, None)
+                else:
+                    known[story_id] = old
+                if not was_dirty:
+                    self._dirty.pop(story_id, None)
+            raise
+        finally:
+            self._undo = None
+
+    def put(self, topic: str, story_id: int, story: _OpenStory) -> None:
+        known = self._by_topic[topic]
+        if self._undo is not None:
+            self._undo.append((topic, story_id, known.get(story_id), story_id in self._dirty))
+        known[story_id] = story
+        self._dirty[story_id] = topic
+
+    def join(self, topic: str, story_id: int, story: _OpenStory, item_id: int,
+             features: stories.StoryFeatures, seen_at: datetime, outlet: str) -> None:
+        """Record a member (new story or not): one row now, the state at the checkpoint."""
+        self.store.add_story_member(
+            story_id, story.state.item_count, item_id, exact_iso(seen_at), outlet,
+            json.dumps(features.to_json(), ensure_ascii=False))
+        self.put(topic, story_id, story)
+
+    def checkpoint(self) -> int:
+        """Write back the state of every story that grew; returns how many."""
+        rows = [_checkpoint_row(story_id, self._by_topic[topic][story_id])
+                for story_id, topic in sorted(self._dirty.items())]
+        self.store.checkpoint_stories(rows)
+        self._dirty.clear()
+        return len(rows)
+
+    def recover(self) -> int:
+        """Fold in members that a stopped poll left pending; returns how many stories."""
+        rows = self.store.pending_stories()
+        if not rows:
+            return 0
+        members = self.store.story_members_after([row["id"] for row in rows])
+        written = []
+        for row in rows:
+            state = _fold(row, members[row["id"]])
+            if state is not None:
+                written.append(_checkpoint_row(row["id"], _OpenStory(state, None, None)))
+        self.store.checkpoint_stories(written)
+        return len(written)
+
+
+def _fold(row: dict, members: list[dict]) -> stories.StoryState | None:
+    """A story's state: its stored state with the later members folded in, in order."""
+    state = None
+    if row["state_seq"]:
+        state = stories.StoryState.from_json(json.loads(row["state"]))
+    for member in members:
+        features = stories.StoryFeatures.from_json(json.loads(member["features"]))
+        seen_at = exact_parse_iso(member["seen_at"])
+        if state is None:
+            state = stories.new_story(row["id"], features, seen_at, member["outlet"],
+                                      related_to=row["related_to"])
+        else:
+            state = stories.add_item(state, features, seen_at, member["outlet"])
+    return state
+
+
+def _checkpoint_row(story_id: int, story: _OpenStory) -> dict:
+    state = story.state
+    return {"id": story_id, "last_seen": state.last_seen, "item_count": state.item_count,
+            "langs": sorted(state.langs), "outlets": sorted(state.outlets),
+            "state": json.dumps(state.to_json(), ensure_ascii=False),
+            "state_seq": state.item_count, "breaking": story.breaking}
 
 
 def story_policy(config: Config) -> stories.StoryAlertPolicy:
@@ -110,31 +246,29 @@ def story_policy(config: Config) -> stories.StoryAlertPolicy:
 
 
 def _record_match(
-    store: Store, config: Config, topic: Topic, open_stories: _OpenStories, item_id: int, item: Item,
+    store: Store, config: Config, topic: Topic, book: StoryBook, item_id: int, item: Item,
     result: MatchResult, outlet: str, now: datetime, backlog: bool,
 ) -> bool:
     """Store the match, fold it into a story, queue an alert if the story calls for one."""
     seen_at = item.published if backlog and item.published else now
     features = stories.features_for(item.title, item.text, item.lang, item.published or now, result.concepts)
-    known = open_stories.of(result.topic)
+    known = book.of(result.topic, now)
     decision = stories.assign_story(features, [s.state for s in known.values()], now, config.story_window,
                                     topic.lexicon.story_actors)
     if decision.story_id is None:
         story_id = store.create_story(result.topic, item.title or item.text[:120], seen_at, "{}", [item.lang], [outlet],
                                       related_to=decision.related_to)
         state = stories.new_story(story_id, features, seen_at, outlet, related_to=decision.related_to)
-        known[story_id] = _OpenStory(state, None, None)
+        current = _OpenStory(state, None, None)
     else:
         story_id = decision.story_id
-        state = stories.add_item(known[story_id].state, features, seen_at, outlet)
-        known[story_id].state = state
-    last_alert_at, snapshot = known[story_id].alerted_at, known[story_id].snapshot
+        current = known[story_id]
+        state = stories.add_item(current.state, features, seen_at, outlet)
+    last_alert_at, snapshot = current.alerted_at, current.snapshot
     policy = story_policy(config)
     breaking = stories.is_breaking(state, now, policy)
-    store.update_story(
-        story_id, seen_at=seen_at, item_count=state.item_count, langs=sorted(state.langs),
-        outlets=sorted(state.outlets), state=json.dumps(state.to_json(), ensure_ascii=False), breaking=breaking,
-    )
+    current = replace(current, state=state, breaking=current.breaking or breaking)
+    book.join(result.topic, story_id, current, item_id, features, seen_at, outlet)
     kind = None if backlog else stories.should_alert(state, last_alert_at, now, policy)
     quiet = None
     if backlog:
@@ -162,5 +296,5 @@ def _record_match(
     )
     snapshot = {"outlets": sorted(state.outlets), "langs": sorted(state.langs), "item_count": state.item_count}
     store.mark_story_alerted(story_id, now, snapshot)
-    known[story_id].alerted_at, known[story_id].snapshot = now, snapshot
+    book.put(result.topic, story_id, replace(current, alerted_at=now, snapshot=snapshot))
     return True

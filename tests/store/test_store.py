@@ -148,3 +148,29 @@ def test_validators_follow_the_latest_answer(store):
     store.record_fetch(feed_id, now=NOW, next_check=NOW, status=200, error=None)  # the server dropped them
     feed = store.get_feed(feed_id)
     assert (feed["etag"], feed["last_modified"]) == (None, None)
+
+
+def test_items_of_a_feed_are_stored_and_found_in_batches(store):
+    feed = store.add_feed("https://a/rss")
+    with store.write():
+        first = store.add_item(feed, item(), NOW)
+        next_id = store.next_item_id()
+        store.add_items(feed, [(next_id, item("g2", "https://a.example/2", "h2")),
+                               (next_id + 1, item("g3", None, "h3"))], NOW)
+        store.add_sources([(feed, "g2", next_id, NOW), (feed, "g3", next_id + 1, NOW)])
+    assert next_id == first + 1
+    assert store.known_guids(feed, ["g1", "g2", "g3", "g4"]) == {"g1", "g2", "g3"}
+    by_hash, by_url = store.same_items(["h1", "h3", "nope"], ["https://a.example/2", "https://x/"])
+    assert by_hash == {"h1": first, "h3": next_id + 1} and by_url == {"https://a.example/2": next_id}
+    assert store.get_item(next_id + 1)["sources"][0]["guid"] == "g3"
+
+
+def test_unchanged_feeds_are_recorded_together_like_one_by_one(store):
+    a, b = store.add_feed("https://a/rss"), store.add_feed("https://b/rss")
+    store.record_fetch(a, now=NOW, next_check=NOW + timedelta(minutes=15), status=304, error=None,
+                       etag='"e1"', last_modified="Sat, 21 Nov 2026 11:00:00 GMT")
+    store.record_unchanged([(b, NOW, NOW + timedelta(minutes=15), 304, '"e1"', "Sat, 21 Nov 2026 11:00:00 GMT")])
+    one, batched = store.get_feed(a), store.get_feed(b)
+    for key in ("last_checked_at", "last_success_at", "first_success_at", "last_status", "last_error",
+                "error_count", "next_check_at", "etag", "last_modified", "items_seen", "body_hash"):
+        assert one[key] == batched[key], key

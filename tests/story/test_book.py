@@ -75,3 +75,67 @@ def test_one_event_across_outlets_and_languages_gives_one_alert_then_one_update(
     assert len(stories) == 1
     assert stories[0]["item_count"] == 5 and set(stories[0]["langs"]) == {"en", "ar", "ru", "tr"}
     store.close()
+
+
+def _fresh_state(store: Store, story_id: int):
+    """The story folded from its members alone, ignoring any stored state."""
+    from monitor.story.book import _fold
+
+    row = dict(store.query_one("SELECT * FROM stories WHERE id = ?", (story_id,)), state_seq=0)
+    members = store.query("SELECT * FROM story_members WHERE story_id = ? ORDER BY seq", (story_id,))
+    return _fold(row, members)
+
+
+def test_a_story_is_stored_as_its_members_and_reads_back_as_it_was_in_memory(monitor_setup):
+    from datetime import datetime, timezone
+
+    from monitor.parse.prepare import prepare_feed
+    from monitor.story.book import StoryBook, process_new_items
+
+    names = list(EVENT)
+    with FeedServer({f"/{n}.xml": Route(rss([{"title": EVENT[n][0], "summary": EVENT[n][1], "guid": n}], n))
+                     for n in names}) as server:
+        setup = monitor_setup([server.url(f"/{n}.xml") for n in names])
+        config = load_config(setup.config_path, environ={})
+        store = Store.open(config.database)
+        store.sync_feeds(config.feeds)
+        runtime = build_runtime(config)
+        try:
+            poll_once(store, runtime, everything=True)  # five reports of one event
+        finally:
+            runtime.close()
+    [story] = store.list_stories()
+    assert story["item_count"] == 5
+    assert store.query_one("SELECT COUNT(*) AS n FROM story_members")["n"] == 5
+    assert store.pending_stories() == []  # the poll's checkpoint folded every member
+    stored = StoryBook(store, config.story_window).of("s400-f35", datetime.now(timezone.utc))[story["id"]].state
+    assert stored == _fresh_state(store, story["id"])
+
+    # A feed whose transaction fails leaves the book as it was before the feed.
+    book = StoryBook(store, config.story_window)
+    now = datetime.now(timezone.utc)
+    before = book.of("s400-f35", now)[story["id"]]
+    feed = store.list_feeds()[0]
+    body = rss([{"title": EVENT["wire"][0] + " again", "summary": EVENT["wire"][1] + " More.", "guid": "x"}])
+    entries = prepare_feed(body, {}, feed["url"], runtime.topics, now).entries
+    try:
+        with book.feed(), store.write():
+            process_new_items(store, config, runtime.topics, feed, entries, now, first_poll=False, book=book)
+            assert book.of("s400-f35", now)[story["id"]].state.item_count == 6
+            raise RuntimeError("fault after the items")
+    except RuntimeError:
+        pass
+    assert book.of("s400-f35", now)[story["id"]] is before
+    assert store.query_one("SELECT COUNT(*) AS n FROM story_members")["n"] == 5
+
+    # Committed but not checkpointed (a poll that stopped): the next start folds it in.
+    with book.feed(), store.write():
+        process_new_items(store, config, runtime.topics, feed, entries, now, first_poll=False, book=book)
+    in_memory = book.of("s400-f35", now)[story["id"]].state
+    assert [p["id"] for p in store.pending_stories()] == [story["id"]]
+    assert store.list_stories()[0]["item_count"] == 5  # the summary waits for the checkpoint
+    assert StoryBook(store, config.story_window).recover() == 1
+    assert store.pending_stories() == [] and store.list_stories()[0]["item_count"] == 6
+    reread = StoryBook(store, config.story_window).of("s400-f35", now)[story["id"]].state
+    assert reread == in_memory == _fresh_state(store, story["id"])
+    store.close()
