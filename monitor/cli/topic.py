@@ -105,23 +105,86 @@ def reviewed_rows(app: App, topic: str) -> list[dict]:
         return []
 
 
+def feed_contexts(app: App) -> dict:
+    """Configured feeds' context (what a feed implies) by feed name and URL; empty
+    when the configuration does not load."""
+    return {}
+
+
+def _open_lines(path: str):
+    """A text handle on a JSON-lines file: stdin for "-", xz- or gzip-compressed by suffix."""
+    if path == "-":
+        return sys.stdin
+    if path.endswith(".xz"):
+        import lzma
+
+        return lzma.open(path, "rt", encoding="utf-8")
+    if path.endswith(".gz"):
+        import gzip
+
+        return gzip.open(path, "rt", encoding="utf-8")
+    return open(path, encoding="utf-8")
+
+
 def _read_jsonl(path: str) -> list[dict]:
+    """Rows of a JSON-lines file (plain, .xz or .gz); one-line errors name the line."""
     rows = []
     try:
-        handle = sys.stdin if path == "-" else open(path, encoding="utf-8")
+        handle = _open_lines(path)
     except OSError as exc:
-        raise click.ClickException(f"cannot read {path}: {exc.strerror}") from None
-    with handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError as exc:
-                raise click.ClickException(f"{path} line {number}: not JSON ({exc})") from None
-            if not isinstance(row, dict):
-                raise click.ClickException(f"{path} line {number}: not a JSON object")
-            rows.append(row)
+        raise click.ClickException(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        with handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except ValueError as exc:
+                    raise click.ClickException(f"{path} line {number}: not JSON ({exc})") from None
+                if not isinstance(row, dict):
+                    raise click.ClickException(f"{path} line {number}: not a JSON object")
+                rows.append(row)
+    except (OSError, EOFError) as exc:  # a truncated or corrupt compressed file
+        raise click.ClickException(f"cannot read {path}: {exc}") from None
+    return rows
+
+
+def labelled_rows(paths: list[str], labels_path: str | None) -> list[dict]:
+    """Rows to evaluate from files or folders of JSON lines, labels joined by `id`.
+
+    A folder stands for its *.jsonl, *.jsonl.xz and *.jsonl.gz files (labels.jsonl
+    apart). Labels come from the rows' own `label`, else from `labels_path`, else from
+    a labels.jsonl beside the data; a row whose id no label names is "unlabelled",
+    counted as off the topic (the wild streams' convention) and listed apart when it
+    matches, since it deserves a look before it is called a false alarm.
+    """
+    files: list[str] = []
+    beside: list[Path] = []
+    for given in paths:
+        path = Path(given)
+        if given != "-" and path.is_dir():
+            found = sorted(str(p) for pattern in ("*.jsonl", "*.jsonl.xz", "*.jsonl.gz")
+                           for p in path.glob(pattern) if p.name != "labels.jsonl")
+            if not found:
+                raise click.ClickException(f"{given}: no .jsonl, .jsonl.xz or .jsonl.gz files in this folder")
+            files += found
+            beside.append(path / "labels.jsonl")
+        else:
+            files.append(given)
+            beside.append(path.parent / "labels.jsonl")
+    rows = [row for f in files for row in _read_jsonl(f)]
+    if labels_path is None and any("label" not in row for row in rows):
+        labels_path = next((str(p) for p in beside if p.is_file()), None)
+    if labels_path is not None:
+        labels: dict[str, dict] = {}
+        for row in _read_jsonl(labels_path):
+            if "id" not in row or "label" not in row:
+                raise click.ClickException(f"{labels_path}: every line needs an id and a label")
+            labels[str(row["id"])] = row
+        for row in rows:
+            if "label" not in row:
+                row["label"] = labels.get(str(row.get("id")), {}).get("label", "unlabelled")
     return rows
 
 
@@ -209,32 +272,42 @@ def topic_suggest(app: App, topic_name, lexicon_path, seeds_glob, threshold, fro
 
 
 @topic.command("eval")
-@click.argument("file", required=False, metavar="FILE")
+@click.argument("files", nargs=-1, metavar="FILE|FOLDER...")
 @topic_options
+@click.option("--labels", "labels_path", metavar="FILE",
+              help="Labels (JSON lines with id and label) for rows without a label "
+                   "(default: labels.jsonl beside the data).")
 @click.option("--reviewed", is_flag=True, help="Evaluate on the items reviewed with `monitor review`.")
 @click.option("--brief", is_flag=True, help="List misses and false alarms without their explanations.")
 @json_option
 @pass_app
-def topic_eval(app: App, file, topic_name, lexicon_path, seeds_glob, threshold, reviewed: bool,
-               brief: bool, as_json: bool) -> None:
-    """Precision and recall per language on labelled JSON lines (FILE, like the dev set),
-    with every miss and false alarm and its reasons. Rows labelled "borderline" are
-    left out; "relevant" should match, anything else should not.
+def topic_eval(app: App, files, topic_name, lexicon_path, seeds_glob, threshold, labels_path,
+               reviewed: bool, brief: bool, as_json: bool) -> None:
+    """Precision and recall per language on labelled JSON lines, with every miss and
+    false alarm and its reasons.
+
+    FILE is JSON lines like the dev set (plain, .xz or .gz); a FOLDER stands for its
+    JSON-lines files, like ../shared/eval/wild/ with its labels.jsonl. Rows labelled
+    "borderline" are left out; "relevant" should match, anything else should not. Rows
+    that no label names count as off the topic ("unlabelled"); matches on them are
+    listed apart as well as counted.
 
     \b
     Examples:
       monitor topic eval ../shared/eval/dev.jsonl
+      monitor topic eval ../shared/eval/wild/ --brief
+      monitor topic eval ../shared/eval/wild/ru_rt_kw.jsonl.xz --labels ../shared/eval/wild/labels.jsonl
       monitor topic eval --reviewed --json
     """
     from monitor.topic.tools import evaluate, format_report
 
-    if not file and not reviewed:
-        raise click.ClickException("give a labelled JSONL FILE or --reviewed")
+    if not files and not reviewed:
+        raise click.ClickException("give labelled JSON lines (FILE or FOLDER) or --reviewed")
     t = load_source(resolve_source(app, topic_name, lexicon_path, seeds_glob, threshold))
-    rows = _read_jsonl(file) if file else []
+    rows = labelled_rows(list(files), labels_path) if files else []
     if reviewed:
         rows += reviewed_rows(app, t.name)
-    report = evaluate(t, rows)
+    report = evaluate(t, rows, feeds=feed_contexts(app))
     if as_json:
         emit_json(report.as_dict())
     else:

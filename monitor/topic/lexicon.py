@@ -6,6 +6,11 @@ File layout (see config/topics/s400-f35.toml for a commented example)::
     [[rule]]                     id, when = "s400 & (turkey | buyer)", why
     [concept.<id>]               label, weight, groups, note, and per-language forms:
                                  en = ["air defence system", "sanction*"], ar = [...]
+    [context.<concept id>]       what a reader takes for granted: the party is implied by
+                                 langs = ["tr"] (the item's language), by forms like a
+                                 concept's (officials' surnames, institutions), and by feeds
+                                 configured with `implies`; never when a concept or group in
+                                 unless = [...] is named (another party is the subject)
 
 A form is a phrase matched as whole words on normalized text (monitor.topic.textnorm); a
 trailing "*" on a word matches any ending; `{ form = "...", weight = 0.5 }` gives one
@@ -26,7 +31,9 @@ _FORM_WORD = re.compile(r"(\w+)(\*?)")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _LANG = re.compile(r"^[a-z]{2,3}$")
 _CONCEPT_KEYS = {"label", "weight", "groups", "note"}
-_TOPIC_KEYS = {"name", "threshold", "title_factor", "seed_weight", "description", "story_actors"}
+_TOPIC_KEYS = {"name", "threshold", "title_factor", "seed_weight", "description", "story_actors",
+               "subject", "lead_words", "frame"}
+_CONTEXT_KEYS = {"label", "langs", "unless", "note"}
 _RULE_KEYS = {"id", "when", "why"}
 
 
@@ -69,6 +76,20 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Context:
+    """A party that goes without saying: implied by the item's language, by a form
+    (a surname, an institution, a hashtag) or by the feed, unless another party named in
+    the item is the subject. Implied parties count for rules, not for the score."""
+
+    party: str  # a concept id, e.g. "turkey"
+    label: str
+    langs: frozenset[str] = frozenset()
+    unless: tuple[str, ...] = ()  # concept ids or groups
+    names: Concept | None = None  # forms that imply the party, compiled like a concept's
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Lexicon:
     name: str
     threshold: float
@@ -81,6 +102,13 @@ class Lexicon:
     # Concepts that name who an event is about (a buyer, a country): two reports whose
     # leading actors differ are different events, however alike their words and times.
     story_actors: frozenset[str] = frozenset()
+    # Where the topic is: concepts or groups that make an item *about* the topic; one
+    # of them named once, deep in the body, is a passing mention (see match.py).
+    subject: frozenset[str] = frozenset()
+    lead_words: int = 40  # the lead: this many first words of the body
+    # Concepts that, in the title or lead, make a deeper mention of the subject belong.
+    frame: frozenset[str] = frozenset()
+    contexts: tuple[Context, ...] = ()
 
     def groups(self) -> set[str]:
         return {g for c in self.concepts.values() for g in c.groups}
@@ -103,9 +131,9 @@ def parse_lexicon(data: dict[str, Any], source: str = "<lexicon>") -> Lexicon:
     def fail(key: str, problem: str) -> LexiconError:
         return LexiconError(f"{source}: {key}: {problem}")
 
-    unknown = set(data) - {"topic", "rule", "concept"}
+    unknown = set(data) - {"topic", "rule", "concept", "context"}
     if unknown:
-        raise fail(sorted(unknown)[0], "unknown section (expected topic, rule, concept)")
+        raise fail(sorted(unknown)[0], "unknown section (expected topic, rule, concept, context)")
     topic = data.get("topic")
     if not isinstance(topic, dict):
         raise fail("topic", "missing [topic] table")
@@ -137,6 +165,24 @@ def parse_lexicon(data: dict[str, Any], source: str = "<lexicon>") -> Lexicon:
         if actor not in names:
             raise fail("topic.story_actors", f"{actor!r} is neither a concept id nor a group")
         story_actors |= {cid for cid, c in concepts.items() if cid == actor or actor in c.groups}
+    subject = topic.get("subject", [])
+    if not isinstance(subject, list) or not all(isinstance(a, str) for a in subject):
+        raise fail("topic.subject", "must be a list of concept ids or group names")
+    for name_ in subject:
+        if name_ not in names:
+            raise fail("topic.subject", f"{name_!r} is neither a concept id nor a group")
+    subject_ids = {cid for cid, c in concepts.items() if cid in subject or set(c.groups) & set(subject)}
+    frame = topic.get("frame", [])
+    if not isinstance(frame, list) or not all(isinstance(a, str) and a in names for a in frame):
+        raise fail("topic.frame", "must be a list of concept ids or group names")
+    frame_ids = {cid for cid, c in concepts.items() if cid in frame or set(c.groups) & set(frame)}
+    lead_words = topic.get("lead_words", 40)
+    if isinstance(lead_words, bool) or not isinstance(lead_words, int) or lead_words < 1:
+        raise fail("topic.lead_words", "must be a whole number of words, at least 1")
+    raw_contexts = data.get("context", {})
+    if not isinstance(raw_contexts, dict):
+        raise fail("context", "must be tables [context.<concept id>]")
+    contexts = tuple(_context(party, raw, concepts, names, fail) for party, raw in raw_contexts.items())
     return Lexicon(
         name=name.strip(),
         threshold=threshold,
@@ -147,7 +193,41 @@ def parse_lexicon(data: dict[str, Any], source: str = "<lexicon>") -> Lexicon:
         source=source,
         description=str(topic.get("description", "")),
         story_actors=frozenset(story_actors),
+        subject=frozenset(subject_ids),
+        lead_words=lead_words,
+        frame=frozenset(frame_ids),
+        contexts=contexts,
     )
+
+
+def _context(party: str, raw: Any, concepts: dict[str, Concept], names: set[str], fail) -> Context:
+    key = f"context.{party}"
+    if party not in concepts:
+        raise fail(key, f"{party!r} is not a concept id: a context implies one of the lexicon's parties")
+    if not isinstance(raw, dict):
+        raise fail(key, "must be a table")
+    langs = raw.get("langs", [])
+    if not isinstance(langs, list) or not all(isinstance(x, str) and _LANG.match(x) for x in langs):
+        raise fail(f"{key}.langs", "must be a list of language codes such as \"tr\"")
+    unless = raw.get("unless", [])
+    if not isinstance(unless, list) or not all(isinstance(x, str) for x in unless):
+        raise fail(f"{key}.unless", "must be a list of concept ids or group names")
+    for name in unless:
+        if name not in names:
+            raise fail(f"{key}.unless", f"{name!r} is neither a concept id nor a group")
+    forms: list[Form] = []
+    for lang, values in raw.items():
+        if lang in _CONTEXT_KEYS:
+            continue
+        if not _LANG.match(lang):
+            raise fail(f"{key}.{lang}", "unknown key (expected label, langs, unless, note or a language code)")
+        if not isinstance(values, list):
+            raise fail(f"{key}.{lang}", "must be a list of forms")
+        for n, value in enumerate(values):
+            forms.append(_form(value, lang, f"{key}.{lang}[{n}]", fail))
+    label = str(raw.get("label") or concepts[party].label)
+    names_concept = Concept(f"context_{party}", f"names implying {label}", 0.0, (), tuple(forms)) if forms else None
+    return Context(party, label, frozenset(langs), tuple(unless), names_concept, str(raw.get("note", "")))
 
 
 def _number(value: Any, key: str, fail) -> float:

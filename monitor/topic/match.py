@@ -28,6 +28,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from monitor.topic.lexicon import Concept, Form, Lexicon, Rule, load_lexicon
 from monitor.models import ConceptHit, MatchResult
@@ -89,6 +90,8 @@ class Topic:
     lexicon: Lexicon
     _index: _Index = field(repr=False, default_factory=_Index)
     _seed_norms: dict[str, float] = field(repr=False, default_factory=dict)
+    # Forms that imply a party (lexicon [context.<party>]), by party.
+    _context_indexes: dict[str, _Index] = field(repr=False, default_factory=dict)
 
     @property
     def rules(self) -> tuple[Rule, ...]:
@@ -109,6 +112,7 @@ def build_topic(
         seed_vectors={},
         lexicon=lexicon,
         _index=_compile(lexicon),
+        _context_indexes={c.party: _compile_concepts([c.names]) for c in lexicon.contexts if c.names},
     )
     for seed_name, text in (seeds or {}).items():
         title, _, body = text.strip().partition("\n")
@@ -128,8 +132,12 @@ def load_topic(
 
 
 def _compile(lexicon: Lexicon) -> _Index:
+    return _compile_concepts(lexicon.concepts.values())
+
+
+def _compile_concepts(concepts) -> _Index:
     index = _Index()
-    for concept in lexicon.concepts.values():
+    for concept in concepts:
         for form in concept.forms:
             entry = _Entry(concept, form, len(form.tokens) == 1, abs(concept.weight) * form.weight)
             first = form.tokens[0]
@@ -175,21 +183,36 @@ def covered_positions(topic: Topic, toks: list[str]) -> set[int]:
     return covered
 
 
+@dataclass
+class Place:
+    """Where a concept occurs: how often, and its first occurrence (title or body, word
+    index within that part)."""
+
+    count: int
+    where: str
+    position: int
+    last: tuple[str, int] = ("", -1)
+
+
 def _find(
-    topic: Topic, title: str, text: str, lang: str = "und"
+    topic: Topic, title: str, text: str, lang: str = "und", places: dict[str, Place] | None = None,
+    index: _Index | None = None,
 ) -> tuple[dict[str, float], list[ConceptHit]]:
     """Concept vector (non-negative strength per concept) and the best hit of each.
 
     Several forms can read the same (S-400 and إس-400 both read s400); on a tie the
-    form of the item's language is the one shown."""
+    form of the item's language is the one shown. `places`, when given, is filled with
+    each concept's Place; `index` defaults to the topic's concepts."""
     # concept id -> (strength, entry, where): the strongest occurrence of each concept.
     best: dict[str, tuple[float, _Entry, str]] = {}
-    index = topic._index
+    index = index or topic._index
     memo, candidates = index._memo, index.candidates
     for where, part, factor in ((TITLE, title, topic.lexicon.title_factor), (BODY, text, 1.0)):
         if not part:
             continue
         toks = tokens(normalize(part))
+        if places is not None and where == BODY:
+            places["#body"] = Place(len(toks), BODY, 0)
         # The scan of _scan, inlined: this loop runs for every word of every item.
         for i, token in enumerate(toks):
             found = memo.get(token)
@@ -198,13 +221,21 @@ def _find(
             for entry in found:
                 if not entry.single and not _rest_matches(entry.form, toks, i):
                     continue
+                cid = entry.concept.id
+                if places is not None:
+                    place = places.get(cid)
+                    if place is None:
+                        places[cid] = Place(1, where, i, (where, i))
+                    elif place.last != (where, i):  # two forms at one word are one mention
+                        place.count += 1
+                        place.last = (where, i)
                 strength = entry.strength * factor
-                current = best.get(entry.concept.id)
+                current = best.get(cid)
                 if current is None or strength > current[0] or (
                     strength == current[0] and entry.form.lang == lang != current[1].form.lang
                     and where == current[2]
                 ):
-                    best[entry.concept.id] = (strength, entry, where)
+                    best[cid] = (strength, entry, where)
     hits = [
         ConceptHit(cid, entry.form.text, where, round(strength if entry.concept.weight >= 0 else -strength, 3))
         for cid, (strength, entry, where) in best.items()
@@ -242,22 +273,148 @@ def seed_similarity(topic: Topic, vector: dict[str, float]) -> tuple[float, str 
     return best, best_name
 
 
-def _present(topic: Topic, vector: dict[str, float]) -> frozenset[str]:
+def _present(topic: Topic, vector) -> frozenset[str]:
     names = set(vector)
     for cid in vector:
         names.update(topic.concepts[cid].groups)
     return frozenset(names)
 
 
-def match_item(topic: Topic, title: str, text: str, lang: str) -> MatchResult:
-    """Score one item against the topic and say why."""
-    vector, hits = _find(topic, title or "", text or "", lang)
+class LazyLanguage:
+    """The item's language, detected on first use and remembered: `detect(text)` runs
+    at most once, and only if a rule needs the language (see MatchContext)."""
+
+    def __init__(self, detect: Callable[[str], str], text: str) -> None:
+        self._detect, self._text, self._lang = detect, text, None
+
+    def __call__(self) -> str:
+        if self._lang is None:
+            self._lang = self._detect(self._text) or UNKNOWN_LANG
+        return self._lang
+
+    @property
+    def detected(self) -> str | None:
+        """The language if it was detected, else None."""
+        return self._lang
+
+
+UNKNOWN_LANG = "und"
+
+
+@dataclass(frozen=True)
+class MatchContext:
+    """What surrounds an item: its feed, the parties the feed implies (concept ids,
+    from the feed's `implies` configuration) and, for an item whose language is not
+    known, a zero-argument callable that detects it (LazyLanguage)."""
+
+    feed: str = ""
+    implies: tuple[str, ...] = ()
+    language: Callable[[], str] | None = None
+
+
+@dataclass
+class _Implied:
+    party: str
+    label: str
+    source: str  # where it came from, for people
+
+
+def _passing(topic: Topic, places: dict[str, Place], title: str) -> dict[str, str]:
+    """Subject concepts named only in passing -> why.
+
+    A subject concept (lexicon [topic] subject) is prominent when it is in the title, in
+    the lead (the first lead_words words of the body) or named more than once. When none
+    is, and neither title nor lead names a party of the trade (lexicon [topic] frame),
+    the item is about something else and the subject is named in passing."""
+    subject = [cid for cid in topic.lexicon.subject if cid in places]
+    if not subject:
+        return {}
+    lead = topic.lexicon.lead_words
+
+    def early(place: Place) -> bool:
+        return place.where == TITLE or place.position < lead
+
+    for cid in subject:
+        place = places[cid]
+        if early(place) or place.count > 1:
+            return {}  # the item is about the topic: nothing is in passing
+    framing = [cid for cid in topic.lexicon.frame if cid in places and early(places[cid])]
+    if framing:
+        return {}
+    body_words = places["#body"].count if "#body" in places else 0
+    return {
+        cid: (f"named once, at word {places[cid].position + 1} of {body_words} of the body; "
+              f"{'the title and ' if title else ''}the first {lead} words name neither it nor a party to the trade")
+        for cid in subject
+    }
+
+
+def _implied(
+    topic: Topic, present: frozenset[str], title: str, text: str, lang: str, context: MatchContext,
+    held: Callable[[frozenset[str]], list[Rule]],
+) -> tuple[frozenset[str], list[_Implied]]:
+    """Parties that go without saying and would make a rule hold; the language is
+    detected only here, and only when nothing else implies the party."""
+    implied: list[_Implied] = []
+    concepts = topic.concepts
+    for ctx in topic.lexicon.contexts:
+        if ctx.party in present or any(name in present for name in ctx.unless):
+            continue
+        trial = present | {ctx.party} | set(concepts[ctx.party].groups)
+        if not held(frozenset(trial)):
+            continue  # the party would change nothing: no need to look for it
+        source = None
+        party_names = {ctx.party, *concepts[ctx.party].groups}
+        if party_names & set(context.implies):
+            source = f"the feed {context.feed or '(unnamed)'} implies it (feed setting `implies`)"
+        if source is None and ctx.names is not None:
+            index = topic._context_indexes.get(ctx.party)
+            if index is not None:
+                _, hits = _find(topic, title, text, lang, index=index)
+                if hits:
+                    source = f"\"{hits[0].form}\" in the {hits[0].where} names one of its people or institutions"
+        if source is None and ctx.langs:
+            known = lang if lang and lang != UNKNOWN_LANG else None
+            if known is None and context.language is not None:
+                known = context.language()
+                how = "detected"
+            else:
+                how = "given"
+            if known in ctx.langs:
+                source = f"the item is in {known} ({how}), whose readers take it for granted"
+        if source is not None:
+            present = frozenset(trial)
+            implied.append(_Implied(ctx.party, ctx.label, source))
+    return present, implied
+
+
+def match_item(
+    topic: Topic, title: str, text: str, lang: str, context: MatchContext | None = None,
+) -> MatchResult:
+    """Score one item against the topic and say why.
+
+    `lang` is an ISO 639-1 code, or "und"/"" when unknown; `context` gives the feed and
+    a lazy language detector (see MatchContext). Pure apart from that detector."""
+    title, text = title or "", text or ""
+    context = context or MatchContext()
+    places: dict[str, Place] = {}
+    vector, hits = _find(topic, title, text, lang, places)
     concept_score = sum(h.weight for h in hits)
     sim, seed_name = seed_similarity(topic, vector)
     seed_part = topic.lexicon.seed_weight * sim
     score = round(concept_score + seed_part, 3)
-    present = _present(topic, vector)
-    rules = [r for r in topic.rules if r.test(present)]
+    passing = _passing(topic, places, title)
+    present = _present(topic, {c: w for c, w in vector.items() if c not in passing})
+
+    def held(names: frozenset[str]) -> list[Rule]:
+        return [r for r in topic.rules if r.test(names)]
+
+    rules = held(present)
+    implied: list[_Implied] = []
+    if not rules and topic.lexicon.contexts and vector:
+        present, implied = _implied(topic, present, title, text, lang, context, held)
+        if implied:
+            rules = held(present)
     matched = bool(rules) and score >= topic.threshold
 
     reasons: list[str] = []
@@ -267,6 +424,10 @@ def match_item(topic: Topic, title: str, text: str, lang: str) -> MatchResult:
         reasons.append("no rule holds" + (
             f" (concepts found: {', '.join(sorted(vector))})" if vector else " (no concept found)"
         ))
+    for item in implied:
+        reasons.append(f"implied party {item.label}: {item.source}")
+    for cid, why in passing.items():
+        reasons.append(f"passing mention of {topic.concepts[cid].label}: {why}; it carries no rule")
     for hit in hits:
         concept = topic.concepts[hit.concept]
         kind = "look-alike " if concept.lookalike else ""
@@ -274,7 +435,9 @@ def match_item(topic: Topic, title: str, text: str, lang: str) -> MatchResult:
     if seed_name:
         reasons.append(f"similar to seed {seed_name}: {sim:.2f} in concept space ({seed_part:+.2f})")
     verdict = "reaches" if score >= topic.threshold else "is below"
-    reasons.append(f"score {score:.2f} {verdict} the threshold {topic.threshold:.2f} [{lang}]")
+    shown = lang if lang and lang != UNKNOWN_LANG else (
+        getattr(context.language, "detected", None) or UNKNOWN_LANG)
+    reasons.append(f"score {score:.2f} {verdict} the threshold {topic.threshold:.2f} [{shown}]")
     return MatchResult(
         topic=topic.name,
         matched=matched,
@@ -290,7 +453,7 @@ def explain(result: MatchResult) -> str:
     """A multi-line explanation of a MatchResult for people."""
     head = "MATCH" if result.matched else "no match"
     lines = [f"{head}: topic {result.topic}, score {result.score:.2f} (threshold {result.threshold:.2f})"]
-    rule_lines = [r for r in result.reasons if r.startswith(("rule ", "no rule"))]
+    rule_lines = [r for r in result.reasons if r.startswith(("rule ", "no rule", "implied party", "passing mention"))]
     lines += [f"  {r}" for r in rule_lines]
     if result.hits:
         lines.append("  concepts:")

@@ -99,6 +99,7 @@ def _apostrophe(m: re.Match) -> str:
     if before in _ELIDED:
         return after
     return before
+_OPENING_QUOTE = re.compile(r"(?<!\w)'(?=\w)")
 _TOKEN = re.compile(r"\w+")
 _ARABIC_LETTER = re.compile(r"[\u0600-\u06FF]")
 
@@ -172,6 +173,9 @@ def normalize(text: str) -> str:
     # Suffixes first: "S-400'ler" -> "S-400", and "company's 400" never reads as "s 400".
     if "'" in text:
         text = _APOSTROPHE.sub(_apostrophe, text)
+        # What is left after no letter opens a quotation ('S-400'): a space, so that the
+        # designation is read as in plain text.
+        text = _OPENING_QUOTE.sub(" ", text)
     return canonical_designations(text)
 
 

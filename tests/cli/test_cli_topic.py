@@ -77,7 +77,7 @@ def test_topic_eval_json(labelled):
 def test_topic_eval_needs_a_file():
     result = run("topic", "eval", *FILES)
     assert result.exit_code != 0
-    assert result.output.strip() == "Error: give a labelled JSONL FILE or --reviewed"
+    assert result.output.strip() == "Error: give labelled JSON lines (FILE or FOLDER) or --reviewed"
 
 
 def test_topic_eval_bad_jsonl_is_one_line_error(tmp_path):
