@@ -23,7 +23,8 @@ from typing import Any, Callable, Mapping
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from monitor.story.grouping import fold  # noqa: E402
+from monitor.story.features import vocabulary_of  # noqa: E402
+from monitor.story.grouping import NO_VOCABULARY, fold  # noqa: E402
 from monitor.story.evaluate import (busy_week_replay, evaluate_stories, format_report,  # noqa: E402
                                     live_replay, undated_replay)
 
@@ -89,6 +90,7 @@ def matcher_concepts(topic: str) -> Callable[[Mapping[str, Any]], dict[str, floa
         return dict(result.concepts)
 
     concepts.actors = loaded.lexicon.story_actors  # type: ignore[attr-defined]
+    concepts.vocabulary = vocabulary_of(loaded)  # type: ignore[attr-defined]
     return concepts
 
 
@@ -127,9 +129,11 @@ def main() -> int:
     source = "monitor.topic.match" if concepts else "stand-in lexicon"
     started = time.perf_counter()
     actors = getattr(concepts, "actors", frozenset())
+    vocabulary = getattr(concepts, "vocabulary", None) or NO_VOCABULARY
     names = list(REPLAYS) if args.replay == "all" else [args.replay]
     reports = {name: evaluate_stories(REPLAYS[name](rows), concepts or stand_in_concepts,
-                                      window=timedelta(days=args.window_days), actors=actors)
+                                      window=timedelta(days=args.window_days), actors=actors,
+                                      vocabulary=vocabulary)
                for name in names}
     elapsed = time.perf_counter() - started
     print(f"concepts from {source}; window {args.window_days:g} days; {elapsed:.2f}s")
@@ -148,7 +152,8 @@ def main() -> int:
                    if r.get("label") == "relevant"}
         matching = time.perf_counter() - started
         big = evaluate_stories(many, lambda r: vectors[r["id"]],
-                               window=timedelta(days=args.window_days), actors=actors)
+                               window=timedelta(days=args.window_days), actors=actors,
+                               vocabulary=vocabulary)
         elapsed = big.replay_seconds
         print(f"scale: {big.items} items formed {big.stories} stories; grouping "
               f"{1000 * elapsed / big.items:.2f} ms per item (features, candidates, "

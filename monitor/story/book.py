@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from monitor.story import grouping as stories
+from monitor.story.features import vocabulary_of
 from monitor.alert.format import AlertFacts, format_alert
 from monitor.config import Config
 from monitor.parse.language import detect_language
@@ -117,7 +118,7 @@ def _record_match(
     features = stories.features_for(item.title, item.text, item.lang, item.published or now, result.concepts)
     known = open_stories.of(result.topic)
     decision = stories.assign_story(features, [s.state for s in known.values()], now, config.story_window,
-                                    topic.lexicon.story_actors)
+                                    topic.lexicon.story_actors, vocabulary_of(topic))
     if decision.story_id is None:
         story_id = store.create_story(result.topic, item.title or item.text[:120], seen_at, "{}", [item.lang], [outlet],
                                       related_to=decision.related_to)

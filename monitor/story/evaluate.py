@@ -27,8 +27,9 @@ from itertools import combinations
 from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import urlsplit
 
-from monitor.story.grouping import (StoryDecision, StoryIndex, StoryState, add_item, assign_story,
-                           features_for, new_story)
+from monitor.story.grouping import (NO_VOCABULARY, StoryDecision, StoryIndex, StoryState,
+                                    TopicVocabulary, add_item, assign_story, features_for,
+                                    new_story)
 
 DEFAULT_WINDOW = timedelta(days=7)
 
@@ -172,7 +173,8 @@ def outlet_of(url: str | None, fallback: str) -> str:
 def evaluate_stories(rows: Iterable[Mapping[str, Any]],
                      concepts_for: Callable[[Mapping[str, Any]], Mapping[str, float]],
                      window: timedelta = DEFAULT_WINDOW,
-                     actors: frozenset[str] = frozenset()) -> StoryEvalReport:
+                     actors: frozenset[str] = frozenset(),
+                     vocabulary: TopicVocabulary = NO_VOCABULARY) -> StoryEvalReport:
     """Replay the relevant rows in order and score the stories they form.
 
     A row without `published` arrives at the previous row's time (the file is a replay).
@@ -190,7 +192,7 @@ def evaluate_stories(rows: Iterable[Mapping[str, Any]],
         features = features_for(row.get("title") or "", row.get("summary") or "",
                                 row.get("lang") or "und", published, dict(concepts_for(row)))
         candidates = [states[i] for i in index.candidate_ids(features)]
-        decision = assign_story(features, candidates, arrival, window, actors)
+        decision = assign_story(features, candidates, arrival, window, actors, vocabulary)
         outlet = outlet_of(row.get("url"), row["id"])
         if decision.story_id is None:
             state = new_story(len(states) + 1, features, arrival, outlet, decision.related_to)

@@ -87,6 +87,8 @@ class Topic:
     concepts: dict[str, Concept]
     seed_vectors: dict[str, dict[str, float]]  # seed name -> concept vector
     lexicon: Lexicon
+    # Seed name -> text: stories read the names and words the topic is defined by.
+    seed_texts: dict[str, str] = field(repr=False, default_factory=dict)
     _index: _Index = field(repr=False, default_factory=_Index)
     _seed_norms: dict[str, float] = field(repr=False, default_factory=dict)
 
@@ -108,6 +110,7 @@ def build_topic(
         concepts=lexicon.concepts,
         seed_vectors={},
         lexicon=lexicon,
+        seed_texts=dict(seeds or {}),
         _index=_compile(lexicon),
     )
     for seed_name, text in (seeds or {}).items():
