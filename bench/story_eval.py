@@ -1,5 +1,10 @@
 """Story grouping figures on a labelled set: `python bench/story_eval.py dev.jsonl [-q]`.
 
+Four replays of the labelled file (`monitor.story.evaluate`): `live` (every report dated
+when a live stream brings it, in time order), `busy` (the live stream's events packed into
+one week, six hours apart), `undated` (file order, no dates: pasted texts) and `file`
+(file order, dates as given). `--replay NAME` picks one; all four by default.
+
 Concept vectors come from `monitor.topic.match` when it is importable (the topic named by
 --topic, lexicon and seeds from the usual places); otherwise from the small stand-in
 lexicon below, which knows only the topic's own words (weapons, countries, sanctions law)
@@ -18,8 +23,21 @@ from typing import Any, Callable, Mapping
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from monitor.story.grouping import fold  # noqa: E402
-from monitor.story.evaluate import evaluate_stories, format_report  # noqa: E402
+from monitor.story.features import vocabulary_of  # noqa: E402
+from monitor.story.grouping import NO_VOCABULARY, fold  # noqa: E402
+from monitor.story.evaluate import (busy_week_replay, evaluate_stories, format_report,  # noqa: E402
+                                    live_replay, undated_replay)
+
+REPLAYS: dict[str, Callable[[list[dict]], list[dict]]] = {
+    "live": live_replay,
+    "busy": busy_week_replay,
+    "undated": undated_replay,
+    "file": lambda rows: list(rows),
+}
+REPLAY_NAMES = {"live": "live stream (dated, time order)",
+                "busy": "busy week (events 6 h apart)",
+                "undated": "undated (file order)",
+                "file": "file order, dates as given"}
 
 # Stand-in concept lexicon: concept -> (weight, surface forms as folded regexes).
 STAND_IN_CONCEPTS: dict[str, tuple[float, tuple[str, ...]]] = {
@@ -72,6 +90,7 @@ def matcher_concepts(topic: str) -> Callable[[Mapping[str, Any]], dict[str, floa
         return dict(result.concepts)
 
     concepts.actors = loaded.lexicon.story_actors  # type: ignore[attr-defined]
+    concepts.vocabulary = vocabulary_of(loaded)  # type: ignore[attr-defined]
     return concepts
 
 
@@ -99,6 +118,8 @@ def main() -> int:
     parser.add_argument("--stand-in", action="store_true", help="ignore monitor.topic.match")
     parser.add_argument("--topic", default="s400-f35")
     parser.add_argument("--window-days", type=float, default=7.0)
+    parser.add_argument("--replay", choices=[*REPLAYS, "all"], default="all",
+                        help="which replay to score (default: all four)")
     parser.add_argument("--scale", type=int, default=0, metavar="K",
                         help="also time K shifted copies of the relevant items")
     args = parser.parse_args()
@@ -108,11 +129,21 @@ def main() -> int:
     source = "monitor.topic.match" if concepts else "stand-in lexicon"
     started = time.perf_counter()
     actors = getattr(concepts, "actors", frozenset())
-    report = evaluate_stories(rows, concepts or stand_in_concepts,
-                              window=timedelta(days=args.window_days), actors=actors)
+    vocabulary = getattr(concepts, "vocabulary", None) or NO_VOCABULARY
+    names = list(REPLAYS) if args.replay == "all" else [args.replay]
+    reports = {name: evaluate_stories(REPLAYS[name](rows), concepts or stand_in_concepts,
+                                      window=timedelta(days=args.window_days), actors=actors,
+                                      vocabulary=vocabulary)
+               for name in names}
     elapsed = time.perf_counter() - started
     print(f"concepts from {source}; window {args.window_days:g} days; {elapsed:.2f}s")
-    print(format_report(report, verbose=not args.quiet))
+    print(f"{'replay':34} precision recall stories/event")
+    for name, report in reports.items():
+        print(f"{REPLAY_NAMES[name]:34} {report.precision:9.3f} {report.recall:6.3f} "
+              f"{report.stories_per_event:13.2f}")
+    for name, report in reports.items():
+        print(f"\n== {REPLAY_NAMES[name]}")
+        print(format_report(report, verbose=not args.quiet))
     if args.scale:
         many = scaled(rows, args.scale)
         # Concept vectors first, timed apart: the matcher's cost is not the grouping's.
@@ -121,7 +152,8 @@ def main() -> int:
                    if r.get("label") == "relevant"}
         matching = time.perf_counter() - started
         big = evaluate_stories(many, lambda r: vectors[r["id"]],
-                               window=timedelta(days=args.window_days), actors=actors)
+                               window=timedelta(days=args.window_days), actors=actors,
+                               vocabulary=vocabulary)
         elapsed = big.replay_seconds
         print(f"scale: {big.items} items formed {big.stories} stories; grouping "
               f"{1000 * elapsed / big.items:.2f} ms per item (features, candidates, "

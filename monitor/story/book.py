@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Iterator
 
 from monitor.story import grouping as stories
+from monitor.story.features import vocabulary_of
 from monitor.alert.format import AlertFacts, format_alert
 from monitor.alert.gist import concept_gist
 from monitor.config import Config
@@ -254,7 +255,7 @@ def _record_match(
     features = stories.features_for(item.title, item.text, item.lang, item.published or now, result.concepts)
     known = book.of(result.topic, now)
     decision = stories.assign_story(features, [s.state for s in known.values()], now, config.story_window,
-                                    topic.lexicon.story_actors)
+                                    topic.lexicon.story_actors, vocabulary_of(topic))
     if decision.story_id is None:
         story_id = store.create_story(result.topic, item.title or item.text[:120], seen_at, "{}", [item.lang], [outlet],
                                       related_to=decision.related_to)

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 # ---------------------------------------------------------------------------
 # Text normalisation
@@ -494,6 +494,63 @@ def features_for(title: str, text: str, lang: str, published: datetime | None,
         ordinals=_ordinals(_lead(title, text)),
         stated_day=_stated_day(body),
     )
+
+
+# ---------------------------------------------------------------------------
+# The topic's own names
+
+@dataclass(frozen=True)
+class TopicVocabulary:
+    """The names and words a topic is defined by, which say nothing about one event.
+
+    `names` are consonant skeletons comparable with `StoryFeatures.entities` through
+    `entity_match`; `words` are folded words comparable with `StoryFeatures.terms`.
+    """
+
+    names: frozenset[str] = frozenset()
+    words: frozenset[str] = frozenset()
+
+
+def topic_vocabulary(phrases: Iterable[str] = (), texts: Iterable[str] = ()) -> TopicVocabulary:
+    """The vocabulary of a topic from its lexicon forms and its seed articles.
+
+    `phrases` are lexicon forms ("Turkey", "air defence", "Турци*", "البيت الأبيض"): their
+    words. `texts` are the seed articles: the names they mention (Erdoğan, Washington) and
+    their content words ("tested", "system") are the topic's, not an event's.
+    """
+    names, words = set(), set()
+    for phrase in phrases:
+        phrase_words = _words(phrase.replace("*", ""))
+        for word in phrase_words:
+            if len(word) > 2 and not word.isdigit():
+                words.add(word)
+        if len(phrase_words) >= 2:
+            # Institutions and people the topic names in full ("Dışişleri Bakanlığı",
+            # "Hakan Fidan", "State Department"); a single word may be an event's place.
+            capitalised = [fold(w) for w in _CAPITALISED.findall(phrase)]
+            names |= {key for key in map(skeleton, capitalised) if len(key) >= 3}
+    for text in texts:
+        names |= {k.lstrip("~") for k in _entity_keys("", text)}
+        words |= {w for w in _words(text) if len(w) > 2 and not w.isdigit()}
+    return TopicVocabulary(frozenset(names), frozenset(words - _STOPWORDS))
+
+
+_VOCABULARIES: dict[int, tuple[Any, TopicVocabulary]] = {}
+
+
+def vocabulary_of(topic: Any) -> TopicVocabulary:
+    """The vocabulary of a `monitor.topic.match.Topic`: the forms of its concepts that
+    count for it (look-alikes excluded) and its seed texts; computed once per topic."""
+    cached = _VOCABULARIES.get(id(topic))
+    if cached is not None and cached[0] is topic:
+        return cached[1]
+    phrases = [form.text for concept in topic.lexicon.concepts.values() if concept.weight > 0
+               for form in concept.forms]
+    vocabulary = topic_vocabulary(phrases, getattr(topic, "seed_texts", {}).values())
+    if len(_VOCABULARIES) > 64:
+        _VOCABULARIES.clear()
+    _VOCABULARIES[id(topic)] = (topic, vocabulary)
+    return vocabulary
 
 
 # ---------------------------------------------------------------------------

@@ -46,18 +46,22 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping
 
 # Text features live in monitor.story.features; the names callers use are re-exported here.
-from monitor.story.features import (MINHASH_SIZE, StoryFeatures, entity_match, features_for,
-                                    fold, minhash, minhash_similarity, skeleton, stable_hash)
+from monitor.story.features import (MINHASH_SIZE, StoryFeatures, TopicVocabulary, entity_match,
+                                    features_for, fold, minhash, minhash_similarity, skeleton,
+                                    stable_hash, topic_vocabulary)
 from monitor.story.features import iso as _iso
 from monitor.story.features import parse_iso as _parse_iso
 from monitor.story.features import utc as _utc
 
 __all__ = [
-    "MINHASH_SIZE", "StoryAlertPolicy", "StoryDecision", "StoryFeatures", "StoryIndex",
-    "StoryState", "TUNING", "Tuning", "add_item", "assign_story", "entity_match", "feature_keys",
-    "features_for", "fold", "is_breaking", "minhash", "minhash_similarity", "new_story",
-    "should_alert", "skeleton", "story_keys", "update_summary",
+    "MINHASH_SIZE", "NO_VOCABULARY", "StoryAlertPolicy", "StoryDecision", "StoryFeatures",
+    "StoryIndex", "StoryState", "TUNING", "TopicVocabulary", "Tuning", "add_item", "assign_story",
+    "entity_match", "feature_keys", "features_for", "fold", "is_breaking", "minhash",
+    "minhash_similarity", "new_story", "should_alert", "skeleton", "story_keys",
+    "topic_vocabulary", "update_summary",
 ]
+
+NO_VOCABULARY = TopicVocabulary()
 
 # ---------------------------------------------------------------------------
 # Story state
@@ -193,6 +197,7 @@ class Tuning:
     # Conflicting rare concepts (another buyer) scale the score down; with fewer than
     # 1 / rare_concept_share stories open no concept counts as rare.
     concept_conflict: bool = True
+    conflict_actors_only: bool = False
     rare_concept_share: float = 0.15  # concepts in at most this share of stories are rare
     conflict_weight: float = 0.05  # share of the concept vector a conflicting concept needs
     conflict_factor: float = 0.6  # score factor for a conflict
@@ -205,6 +210,17 @@ class Tuning:
     kin_wording: float = 0.15  # ... and shared wording (so the same language)
     rewrite_fact: float = 0.8  # a fact this telling and ...
     rewrite_wording: float = 0.8  # ... this much shared wording: kinds cannot conflict
+    # A join needs evidence that the reports tell one event: shared facts or wording of
+    # this weight. Time proximity only adds to such evidence, never replaces it.
+    min_evidence: float = 0.5
+    # With fewer than 3 stories open no fact can be weighed; the first reports of one
+    # event in two languages join on the same leading actors, a frame this close, dates
+    # within close_days and nothing that conflicts.
+    first_pair_frame: float = 0.9
+    same_development: bool = True
+    same_development_hours: float = 3.0
+    first_pair: bool = True
+    topic_name: float = 0.1  # most a name of the topic itself (its lexicon, its seeds) weighs
 
 
 TUNING = Tuning()
@@ -219,6 +235,8 @@ class _Evidence:
     facts: float
     best_fact: float  # the strongest single shared fact
     wording: float  # shared wording, same language only
+    content: float = 0.0  # facts and wording together: the evidence of one event
+    close: bool = False  # both dated within close_days
     conflict: str | None = None  # rare concepts that tell the item and the story apart
     rewrite: bool = False  # its lead's kind differs, but it rewrites the story's reports
 
@@ -231,8 +249,15 @@ class _Specificity:
     candidate stories (in [0, 1]), so they come from the stories themselves.
     """
 
-    def __init__(self, features: StoryFeatures, stories: list[StoryState]) -> None:
+    def __init__(self, features: StoryFeatures, stories: list[StoryState],
+                 vocabulary: TopicVocabulary = NO_VOCABULARY,
+                 actors: frozenset[str] = frozenset()) -> None:
         self.total = len(stories)
+        self.actors = actors
+        self.topic_words = vocabulary.words
+        named = _buckets(vocabulary.names)
+        self.topic_names = {e for e in features.entities
+                            if any(entity_match(e.lstrip("~"), k) for k in named.get(e.lstrip("~")[:3], ()))}
         # Matching names share their first three letters: bucket them so that each name
         # is compared with a handful of keys, not with every key of every story.
         buckets = [(s.id, _buckets(s.entities)) for s in stories]
@@ -261,9 +286,17 @@ class _Specificity:
 
     def name_weight(self, key: str) -> float:
         weight = self.weight(self.entity_df[key])
+        if key in self.topic_names:
+            weight = min(weight, TUNING.topic_name)
         if TUNING.name_by_language and self.lang_total >= TUNING.lang_min_stories:
             weight = min(weight, self.weight(self.entity_lang_df[key], self.lang_total))
         return weight
+
+    def term_weight(self, term: str) -> float:
+        # Only stories with items in the item's language can show its words: among them
+        # the topic's vocabulary (tested, air defence, Russian-made) is common.
+        weight = self.weight(self.term_df[term], self.lang_total)
+        return min(weight, TUNING.topic_name) if term in self.topic_words else weight
 
     def weight(self, df: int, total: int | None = None) -> float:
         total = self.total if total is None else total
@@ -301,8 +334,8 @@ def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> 
     story_terms = story.terms.get(features.lang, {})
     lexical = 0.0
     if story_terms and features.terms:
-        total = sum(spec.weight(spec.term_df[t]) for t in features.terms)
-        common = sum(spec.weight(spec.term_df[t]) for t in features.terms if t in story_terms)
+        total = sum(spec.term_weight(t) for t in features.terms)
+        common = sum(spec.term_weight(t) for t in features.terms if t in story_terms)
         lexical = common / total if total else 0.0
     confident = {k for k, n in story.kinds.items()
                  if n >= TUNING.kind_confident and 2 * n >= story.item_count}
@@ -317,10 +350,14 @@ def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> 
     # the delivery); an undated one may retell an older event, so its kinds still count.
     rewrite = (features.event_time is not None and max(each, default=0.0) >= TUNING.rewrite_fact
                and wording >= TUNING.rewrite_wording)
+    # A different kind of development (a removal after a delivery, sanctions after a
+    # test) is another event of the same actors, whatever the names and time they share;
+    # a story without a majority kind is judged by all its members' kinds.
+    known_kinds = story_kinds or set(story.kinds)
     kinds_agree = None
-    if features.kinds and story_kinds & set(features.kinds):
+    if features.kinds and known_kinds & set(features.kinds):
         kinds_agree = True
-    elif features.kinds and confident and not rewrite:
+    elif features.kinds and known_kinds and not rewrite:
         kinds_agree = False
     conflict = _concept_conflict(features, story, spec)
     closeness = 0.0
@@ -351,7 +388,8 @@ def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> 
     rewrite_of_other_kind = (rewrite and bool(features.kinds) and bool(confident)
                              and not story_kinds & set(features.kinds))
     return _Evidence(round(score, 4), shared, kinds_agree, frame, facts, max(each, default=0.0),
-                     wording, conflict, rewrite_of_other_kind)
+                     wording, round(content, 4), closeness == TUNING.close_bonus, conflict,
+                     rewrite_of_other_kind)
 
 
 def _concept_conflict(features: StoryFeatures, story: StoryState, spec: _Specificity) -> str | None:
@@ -367,18 +405,27 @@ def _concept_conflict(features: StoryFeatures, story: StoryState, spec: _Specifi
     norm = _norm(features.concepts)
     mine = [c for c, w in features.concepts.items()
             if w / norm >= TUNING.conflict_weight and spec.concept_df.get(c, 0) <= rare
-            and c not in story.centroid]
+            and c not in story.centroid and (not TUNING.conflict_actors_only or c in spec.actors)]
     if not mine:
         return None
     theirs = [c for c, w in story.centroid.items()
               if w / story.item_count >= TUNING.conflict_weight
-              and spec.concept_df.get(c, 0) <= rare and c not in features.concepts]
+              and spec.concept_df.get(c, 0) <= rare and c not in features.concepts
+              and (not TUNING.conflict_actors_only or c in spec.actors)]
     if theirs:
         return f"{min(mine)} rather than {min(theirs)}"
     if story.item_count >= TUNING.one_sided_members:
         # Many reports of the story and none mentions it: a different event.
         return f"{min(mine)}, which none of its {story.item_count} items has"
     return None
+
+
+def _within_hours(features: StoryFeatures, story: StoryState) -> bool:
+    """Reported within `same_development_hours` of the story's latest report."""
+    t = features.event_time
+    if t is None or story.event_last is None:
+        return False
+    return abs(t - story.event_last) <= timedelta(hours=TUNING.same_development_hours)
 
 
 def _in_window(features: StoryFeatures, story: StoryState, window: timedelta) -> bool:
@@ -398,7 +445,8 @@ def leading_actors(vector: Mapping[str, float], actors: frozenset[str]) -> froze
 
 
 def assign_story(features: StoryFeatures, candidates: list[StoryState], now: datetime,
-                 window: timedelta, actors: frozenset[str] = frozenset()) -> StoryDecision:
+                 window: timedelta, actors: frozenset[str] = frozenset(),
+                 vocabulary: TopicVocabulary = NO_VOCABULARY) -> StoryDecision:
     """Pick the story an item joins, or say why it starts a new one.
 
     `candidates` are the stories worth comparing (see `StoryIndex`). `now` is the arrival
@@ -436,7 +484,7 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
     # 2. The same event, told in other words or another language.
     # Specificity over every candidate, in the window or not: how common a name is on the
     # topic does not depend on when the item appeared.
-    spec = _Specificity(features, candidates)
+    spec = _Specificity(features, candidates, vocabulary, actors)
     scored = sorted(((_compare(features, s, spec), s) for s in live),
                     key=lambda pair: (-pair[0].score, pair[1].id))
     if not scored:
@@ -447,6 +495,11 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
     if undated and evidence.best_fact < TUNING.undated_min_fact and evidence.wording < TUNING.min_wording:
         # Without time to go by, many weak hints (Ankara, Turkey, the US) are not enough:
         # it takes one telling fact (Sinop, Grisham) or much shared wording.
+        threshold = max(threshold, evidence.score + 0.01)
+    if spec.total >= 3 and evidence.content < TUNING.min_evidence:
+        # Close in time and on the same topic is what a busy week is made of: without a
+        # shared fact or wording nothing says the reports tell one event (with fewer
+        # than three stories open no fact can be weighed, and the frame decides).
         threshold = max(threshold, evidence.score + 0.01)
     why = ", ".join(evidence.shared) or "topic concepts only"
     if (evidence.score >= threshold and features.ordinals and story.ordinals
@@ -462,7 +515,19 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
         return StoryDecision(story.id, "same_event", evidence.score,
                              f"Same event as story {story.id} (score {evidence.score:.2f}): "
                              f"{why}{rewrite}.")
-    # 3. Neither side dated: the same actors, kind of development and frame, nothing in conflict.
+    # 3. Within hours: the same kind of development by the same actors, nothing in conflict.
+    sibling = _same_development(features, scored, actors)
+    if sibling is not None:
+        sib_evidence, sib_story = sibling
+        shared_kinds = sorted(set(features.kinds) & set(sib_story.kinds))
+        what = (f"reporting {'/'.join(shared_kinds)}" if shared_kinds else
+                f"in one frame ({sib_evidence.frame:.2f}), the only such story")
+        return StoryDecision(sib_story.id, "same_event", sib_evidence.score,
+                             f"Same event as story {sib_story.id}: reported within "
+                             f"{TUNING.same_development_hours:g} hours of its latest report, "
+                             f"both led by {'/'.join(sorted(mine))} and {what}; nothing "
+                             f"conflicts ({why}).")
+    # 4. Neither side dated: the same actors, kind of development and frame, nothing in conflict.
     kin = _undated_kin(features, scored, actors)
     if kin is not None:
         kin_evidence, kin_story = kin
@@ -471,16 +536,49 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
                              f"led by {'/'.join(sorted(leading_actors(kin_story.centroid, actors)))} "
                              f"and report {'/'.join(sorted(set(features.kinds) & set(kin_story.kinds)))}"
                              f" (frame {kin_evidence.frame:.2f}), and no fact or concept conflicts.")
-    # 4. Same frame and facts, but another kind of development: a new story, linked.
-    if evidence.kinds_agree is False and evidence.frame >= 0.7 and evidence.facts >= 0.5:
+    # 5. Same frame and facts or actors, but another kind of development or new telling
+    # facts: a new story, linked to the one it develops.
+    same_actors = bool(mine) and leading_actors(story.centroid, actors) == mine
+    related = evidence.frame >= 0.7 and (evidence.facts >= 0.5 or same_actors)
+    if evidence.kinds_agree is False and related:
         return StoryDecision(None, "new_development", evidence.score,
                              f"Develops story {story.id} ({why}) but reports "
                              f"{'/'.join(features.kinds)} rather than "
                              f"{'/'.join(sorted(story.kinds))}.", related_to=story.id)
+
     return StoryDecision(None, "new", evidence.score,
                          f"Closest story {story.id} scores {evidence.score:.2f} "
                          f"(needs {threshold:.2f}): {why}"
                          + (f"; concepts differ: {evidence.conflict}." if evidence.conflict else "."))
+
+
+def _same_development(features: StoryFeatures, scored: list[tuple[_Evidence, StoryState]],
+                      actors: frozenset[str]) -> tuple[_Evidence, StoryState] | None:
+    """The best story that reports the same kind of development by the same actors within
+    `same_development_hours` of the item.
+
+    Reports of one event in other languages or other words often share no fact the topic
+    does not have (the Portuguese "exclusão da Turquia" the hour the English reports of
+    Turkey's removal appear); two developments of one kind by one actor within hours are
+    rare, while reports of one are the rule. Hours, not days: a busy week brings Turkey's
+    radar test and its Black Sea test a day apart.
+    """
+    mine = leading_actors(features.concepts, actors)
+    if not TUNING.same_development or not mine or features.event_time is None:
+        return None
+    unsure = []
+    for evidence, story in scored:  # best first
+        if (evidence.kinds_agree is not False and _within_hours(features, story)
+                and leading_actors(story.centroid, actors) == mine
+                and not (features.ordinals and story.ordinals
+                         and not set(features.ordinals) & set(story.ordinals))):
+            if evidence.kinds_agree is True:
+                return evidence, story
+            if evidence.conflict is None and evidence.frame >= TUNING.first_pair_frame:
+                unsure.append((evidence, story))
+    # A lead that names no kind of development (a headline on Ankara weighing options)
+    # joins only the one story of its actors within hours in so close a frame.
+    return unsure[0] if len(unsure) == 1 and TUNING.first_pair else None
 
 
 def _undated_kin(features: StoryFeatures, scored: list[tuple[_Evidence, StoryState]],

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from monitor.story import grouping as stories
+from monitor.story.features import vocabulary_of
 from monitor.parse.language import detect_language
 from monitor.topic.match import Topic, match_item
 from monitor.parse.normalize import clean_text
@@ -42,7 +43,10 @@ class OfflineMatcher:
         title = clean_text(str(row.get("title") or ""))
         text = clean_text(str(row.get("summary") or row.get("text") or ""))
         lang = row.get("lang") or detect_language(f"{title}\n{text}")
-        when = _parse_when(row.get("published")) or self._clock or datetime.now(timezone.utc)
+        published = _parse_when(row.get("published"))
+        # An undated text has no time to go by: grouping must not read the moment it was
+        # pasted as the event's date (every pasted text would then look simultaneous).
+        when = published or self._clock or datetime.now(timezone.utc)
         self._clock = when
         window = timedelta(days=self.window_days)
         out = []
@@ -51,7 +55,8 @@ class OfflineMatcher:
             story_id = None
             relation = None
             if result.matched:
-                story_id, relation = self._assign(topic, title, text, lang, when, result.concepts, row, window)
+                story_id, relation = self._assign(topic, title, text, lang, when, published,
+                                                  result.concepts, row, window)
             out.append({
                 "id": row.get("id"), "matched": result.matched, "topic": topic.name,
                 "score": round(result.score, 3), "threshold": result.threshold, "lang": lang,
@@ -61,13 +66,15 @@ class OfflineMatcher:
         return out
 
     def _assign(self, topic: Topic, title: str, text: str, lang: str, when: datetime,
-                concepts: dict[str, float], row: dict, window: timedelta) -> tuple[int, str]:
-        features = stories.features_for(title, text, lang, when, concepts)
+                published: datetime | None, concepts: dict[str, float], row: dict,
+                window: timedelta) -> tuple[int, str]:
+        features = stories.features_for(title, text, lang, published, concepts)
         open_stories = self._stories.setdefault(topic.name, [])
-        decision = stories.assign_story(features, open_stories, when, window, topic.lexicon.story_actors)
+        decision = stories.assign_story(features, open_stories, when, window, topic.lexicon.story_actors,
+                                        vocabulary_of(topic))
         outlet = str(row.get("source") or row.get("url") or row.get("id") or "input")
         if decision.story_id is None:
-            state = stories.new_story(self._next_id, features, when, outlet)
+            state = stories.new_story(self._next_id, features, when, outlet, decision.related_to)
             self._next_id += 1
             open_stories.append(state)
         else:

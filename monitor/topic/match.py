@@ -88,6 +88,8 @@ class Topic:
     concepts: dict[str, Concept]
     seed_vectors: dict[str, dict[str, float]]  # seed name -> concept vector
     lexicon: Lexicon
+    # Seed name -> text: stories read the names and words the topic is defined by.
+    seed_texts: dict[str, str] = field(repr=False, default_factory=dict)
     _index: _Index = field(repr=False, default_factory=_Index)
     _seed_norms: dict[str, float] = field(repr=False, default_factory=dict)
     # Forms that imply a party (lexicon [context.<party>]), by party.
@@ -111,6 +113,7 @@ def build_topic(
         concepts=lexicon.concepts,
         seed_vectors={},
         lexicon=lexicon,
+        seed_texts=dict(seeds or {}),
         _index=_compile(lexicon),
         _context_indexes={c.party: _compile_concepts([c.names]) for c in lexicon.contexts if c.names},
     )
