@@ -14,15 +14,13 @@ record of what was alerted.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from monitor.config import Config
 from monitor.parse.language import detect_language
 from monitor.store import Store, iso, parse_iso, utcnow
-from monitor.story import grouping as stories
-from monitor.story.book import story_policy
+from monitor.story.book import StoryBook, file_quietly
 from monitor.topic.match import Topic, match_item
 
 BATCH = 500
@@ -95,8 +93,7 @@ def apply_new(store: Store, config: Config, topics: list[Topic], report: Backtes
     Returns how many were recorded. One transaction: all or nothing.
     """
     by_name = {t.name: t for t in topics}
-    open_stories: dict[str, dict[int, stories.StoryState]] = {}
-    policy = story_policy(config)
+    book = StoryBook(store, config.story_window)
     recorded = 0
     with store.write():
         for change in report.changes:
@@ -112,29 +109,14 @@ def apply_new(store: Store, config: Config, topics: list[Topic], report: Backtes
                 store.set_item_language(item["id"], lang)
             result = match_item(topic, item["title"], item["text"], lang)
             arrived = parse_iso(item["fetched_at"]) or utcnow()
-            published = parse_iso(item["published"])
-            known = open_stories.setdefault(topic.name, {
-                row["id"]: stories.StoryState.from_json(json.loads(row["state"]))
-                for row in store.candidate_stories(topic.name, arrived - config.story_window)})
-            features = stories.features_for(item["title"], item["text"], lang, published or arrived, result.concepts)
-            decision = stories.assign_story(features, list(known.values()), arrived, config.story_window,
-                                            topic.lexicon.story_actors)
-            outlet = change.feed
-            if decision.story_id is None:
-                story_id = store.create_story(topic.name, item["title"] or item["text"][:120], arrived, "{}",
-                                              [lang], [outlet], related_to=decision.related_to)
-                state = stories.new_story(story_id, features, arrived, outlet, related_to=decision.related_to)
-            else:
-                story_id = decision.story_id
-                state = stories.add_item(known[story_id], features, arrived, outlet)
-            known[story_id] = state
-            store.update_story(story_id, seen_at=arrived, item_count=state.item_count, langs=sorted(state.langs),
-                               outlets=sorted(state.outlets), state=json.dumps(state.to_json(), ensure_ascii=False),
-                               breaking=stories.is_breaking(state, arrived, policy))
+            story_id, decision = file_quietly(
+                store, config, topic, book, item["id"], item["title"], item["text"], lang,
+                parse_iso(item["published"]), result, arrived, change.feed)
             store.save_match(item["id"], result, arrived, story_id=story_id, relation=decision.relation,
                              relation_reason=decision.reason, alerted=False, quiet_reason=APPLIED)
             change.story = story_id
             recorded += 1
+        book.checkpoint()
     return recorded
 
 

@@ -57,9 +57,9 @@ class ItemsMixin:
         in one statement. Must run inside the write transaction that took the ids."""
         stamp = iso(fetched_at)
         self.executemany(
-            "INSERT INTO items(id, feed_id, guid, url, title, text, author, published, "
-            "fetched_at, lang, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(item_id, feed_id, item.guid, item.url, item.title, item.text, item.author,
+            "INSERT INTO items(id, feed_id, guid, url, link, title, text, author, published, "
+            "fetched_at, lang, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(item_id, feed_id, item.guid, item.url, item.link, item.title, item.text, item.author,
               iso(item.published), stamp, item.lang, item.content_hash) for item_id, item in items])
 
     def add_sources(self, rows: list[tuple[int, str, int, datetime]]) -> None:

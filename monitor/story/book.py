@@ -299,3 +299,29 @@ def _record_match(
     store.mark_story_alerted(story_id, now, snapshot)
     book.put(result.topic, story_id, replace(current, alerted_at=now, snapshot=snapshot))
     return True
+
+
+def file_quietly(
+    store: Store, config: Config, topic: Topic, book: StoryBook, item_id: int, title: str, text: str,
+    lang: str, published: datetime | None, result: MatchResult, seen_at: datetime, outlet: str,
+) -> tuple[int, stories.StoryDecision]:
+    """File a matched item into a story as the poll would, without queueing any alert.
+
+    For matches recorded after the fact (`monitor topic backtest --apply`): the story
+    grows as usual (one member row now, the state at `book.checkpoint()`), but nothing
+    is sent about the past. Returns (story id, the grouping decision).
+    """
+    features = stories.features_for(title, text, lang, published or seen_at, result.concepts)
+    known = book.of(result.topic, seen_at)
+    decision = stories.assign_story(features, [s.state for s in known.values()], seen_at, config.story_window,
+                                    topic.lexicon.story_actors, vocabulary_of(topic))
+    if decision.story_id is None:
+        story_id = store.create_story(result.topic, title or text[:120], seen_at, "{}", [lang], [outlet],
+                                      related_to=decision.related_to)
+        current = _OpenStory(stories.new_story(story_id, features, seen_at, outlet,
+                                               related_to=decision.related_to), None, None)
+    else:
+        story_id = decision.story_id
+        current = replace(known[story_id], state=stories.add_item(known[story_id].state, features, seen_at, outlet))
+    book.join(result.topic, story_id, current, item_id, features, seen_at, outlet)
+    return story_id, decision

@@ -18,8 +18,11 @@ from monitor.topic.match import load_topic
 
 ARABIC = {"title": "تركيا تتسلم الدفعة الثانية من منظومة إس-400 الروسية",
           "summary": "أعلنت أنقرة وصول الدفعة الثانية من منظومة إس-400 من روسيا رغم تهديد واشنطن بعقوبات كاتسا."}
-RUSSIAN = {"title": "Турция получила вторую партию С-400",
-           "summary": "Анкара подтвердила поставку зенитных ракетных систем С-400 из России, несмотря на санкции CAATSA."}
+# A different development from the Arabic report (a contract, not a delivery), so that it
+# is its own story and its own alert rather than a cross-language report of the same event.
+RUSSIAN = {"title": "Москва и Анкара подписали контракт на второй полк С-400",
+           "summary": "Турция заключила с Рособоронэкспортом договор о закупке второго полка С-400, "
+                      "невзирая на угрозу американских санкций по закону CAATSA."}
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +50,7 @@ def test_arabic_and_russian_alerts_carry_an_english_gist_and_english_ones_none(t
         summary = poll(tmp_path, config_text(feeds.url("/a.xml"), [hook.apprise_url()], 'reader_language = "en"'))
     assert summary["alerts_sent"] >= 2
     messages = [post["message"] for post in hook.received]
-    languages = [next(l for l in m.splitlines() if l.startswith("Source:")).split("language: ")[1].split(" ")[0]
+    languages = [next(l for l in m.splitlines() if " language: " in l).split("language: ")[1].split(" ")[0]
                  for m in messages]
     assert "ar" in languages and "ru" in languages
     for message, language in zip(messages, languages):
