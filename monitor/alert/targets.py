@@ -14,7 +14,7 @@ from typing import Callable
 
 import apprise
 
-from monitor.alert.format import AlertMessage, fit_message
+from monitor.alert.format import AlertMessage, email_subject, fit_message
 from monitor.config import AlertConfig
 from monitor.logs import register_secrets
 
@@ -51,6 +51,7 @@ def _apprise_target(plugin, url: str | None, timeout: float) -> Target:
         plugin.request_rate_per_sec = 0
     preferred = plugin.resolve_format(None)
     use_html = preferred == apprise.NotifyFormat.HTML
+    is_email = _is_email(plugin)
 
     def send(message: AlertMessage) -> str | None:
         fitted = fit_message(message, title_max=plugin.title_maxlen, body_max=plugin.body_maxlen,
@@ -61,7 +62,7 @@ def _apprise_target(plugin, url: str | None, timeout: float) -> Target:
             # For e-mail, Apprise makes HTML a multipart/alternative with a text part.
             result = obj.notify(
                 body=fitted.body_html if use_html else fitted.body,
-                title=fitted.title,
+                title=email_subject(fitted.title, plugin.title_maxlen) if is_email else fitted.title,
                 body_format=apprise.NotifyFormat.HTML if use_html else apprise.NotifyFormat.TEXT,
                 timeout=timeout,
             )
@@ -76,6 +77,15 @@ def _apprise_target(plugin, url: str | None, timeout: float) -> Target:
     # defaults (retry=, wait=...), so a config-file service is known by its address only.
     identity = url if url is not None else plugin.url().split("?")[0]
     return Target(id=_target_id(identity), label=label, send=send)
+
+
+def _is_email(plugin) -> bool:
+    """mailto:// and mailtos://, whose Subject needs RFC 2047 words (format.email_subject)."""
+    protocols = []
+    for name in ("protocol", "secure_protocol"):
+        value = getattr(plugin, name, None)
+        protocols += [value] if isinstance(value, str) else list(value or ())
+    return "mailto" in protocols or "mailtos" in protocols
 
 
 # Query keys whose values are settings, not secrets; masking them would only blur logs.
