@@ -72,3 +72,9 @@ def test_caps_on_entries_fields_and_nesting():
 def test_body_size_cap_applies_before_reading():
     with pytest.raises(ParseError, match="exceeds"):
         parse_feed(feed([{"id": "1", "content_text": "x" * 5000}]), JSON, "https://w.example/f", ParseLimits(max_bytes=1000))
+
+
+def test_rss_labelled_json_is_still_read_as_rss():
+    body = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+            b'<item><guid>1</guid><title>One</title></item></channel></rss>')
+    assert [e.title for e in parse_feed(body, JSON, "https://w.example/f").entries] == ["One"]
