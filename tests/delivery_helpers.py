@@ -76,6 +76,7 @@ class SmtpSink:
 
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
+        self.raw: list[bytes] = []  # each message as it arrived, headers unparsed
         self._lock = threading.Lock()
         owner = self
 
@@ -85,6 +86,7 @@ class SmtpSink:
                                                    policy=email.policy.default)
                 with owner._lock:
                     owner.messages.append(message)
+                    owner.raw.append(envelope.original_content or envelope.content)
                 return "250 OK"
 
         self.port = free_port()

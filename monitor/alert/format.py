@@ -13,6 +13,8 @@ HTML body, which Apprise's mailto sends as multipart/alternative with a text par
 """
 from __future__ import annotations
 
+import email.charset
+import email.header
 import html
 from dataclasses import dataclass
 
@@ -84,7 +86,8 @@ def format_alert(facts: AlertFacts) -> AlertMessage:
         title = headline
     link = safe_link(facts.url)
     why = "; ".join(facts.reasons[:4]) or "matched the topic"
-    lines = [_isolate(headline), ""]
+    # The body opens with the title: services without a title field (chat) show only this.
+    lines = [_isolate(title), ""]
     if facts.gist:
         lines.insert(1, f"In {facts.gist_lang}: {facts.gist}")
     if facts.update_summary:
@@ -101,7 +104,7 @@ def format_alert(facts: AlertFacts) -> AlertMessage:
     body = "\n".join(lines)
 
     esc = html.escape
-    parts = [f'<h3 dir="auto">{esc(headline)}</h3>']
+    parts = [f'<h3 dir="auto">{esc(title)}</h3>']
     if facts.gist:
         parts.append(f"<p><b>In {esc(facts.gist_lang or '')}:</b> {esc(facts.gist)}</p>")
     if facts.update_summary:
@@ -130,13 +133,17 @@ def with_reference(message: AlertMessage, alert_id: int) -> AlertMessage:
 def fit_message(message: AlertMessage, *, title_max: int, body_max: int, html: bool) -> AlertMessage:
     """The message cut to a service's limits, footer included, ready to send.
 
-    `title_max` 0 means the service has no title: Apprise puts it in the body, so the
-    body gives up that room. The body is cut at the end, where the snippet is, so the
-    headline, source, reasons and link survive; HTML that is too long is replaced by
-    the cut text, since cutting markup could leave it broken.
+    `title_max` 0 means the service has no title (Telegram and most chats): the title
+    is left out, since the body opens with it already. Apprise would otherwise paste
+    the raw title into the HTML or Markdown body unescaped, and a headline such as
+    `S-400 & F-35 <update>` would make Telegram refuse the message; in the body it is
+    escaped exactly once, by the conversion to the service's parse mode. The body is
+    cut at the end, where the snippet is, so the headline, source, reasons and link
+    survive; HTML that is too long is replaced by the cut text, since cutting markup
+    could leave it broken.
     """
-    title = _clip(message.title, title_max) if title_max > 0 else message.title
-    room = body_max - (len(title) + 2 if title_max <= 0 else 0)
+    title = _clip(message.title, title_max) if title_max > 0 else ""
+    room = body_max
     footer = f"\n\n{message.footer}" if message.footer else ""
     text = message.body
     if len(text) + len(footer) > room:
@@ -150,6 +157,49 @@ def fit_message(message: AlertMessage, *, title_max: int, body_max: int, html: b
             keep -= max(len(body_html) - room, 1)
             body_html = _text_to_html(_cut(full_text, max(keep, 0)))
     return AlertMessage(title=title, body=full_text, body_html=body_html if html else "")
+
+
+# RFC 2047: an encoded word is at most 75 characters; 76 is the line length it assumes.
+ENCODED_WORD_MAX = 75
+
+
+def email_subject(title: str, limit: int = 0) -> str:
+    """`title` as an e-mail Subject value: ASCII as it is, anything else as RFC 2047
+    encoded words of at most ENCODED_WORD_MAX characters, separated by spaces; the
+    value is at most `limit` characters when `limit` > 0 (Apprise cuts longer titles
+    wherever the limit falls, even inside a word), the title shortened with "…" to fit.
+
+    Apprise puts a non-ASCII title into one encoded word however long (a 400-character
+    line that mail filters and some clients reject); words made here are left alone by
+    it, since the value is then ASCII, and every mail reader joins them back into the
+    title. Apprise writes the Subject on one line, so the words are not folded onto
+    continuation lines; each word is within the limit.
+    """
+    title = " ".join(title.split())
+    keep = len(title)
+    while True:
+        text = title if keep >= len(title) else title[: max(keep - 1, 0)].rstrip() + "…"
+        value = text if text.isascii() else min((_encoded_words(text, c) for c in _SUBJECT_CHARSETS), key=len)
+        if limit <= 0 or len(value) <= limit or keep <= 1:
+            return value
+        # Shrink in proportion to the overshoot: a few rounds at most.
+        keep = min(keep - 1, int(keep * limit / len(value)))
+
+
+def _charset(encoding: int) -> email.charset.Charset:
+    charset = email.charset.Charset("utf-8")
+    charset.header_encoding = encoding
+    return charset
+
+
+# Q keeps Latin text short, B (base64) Arabic, Cyrillic and the like; the shorter wins.
+_SUBJECT_CHARSETS = (_charset(email.charset.QP), _charset(email.charset.BASE64))
+
+
+def _encoded_words(text: str, charset: email.charset.Charset) -> str:
+    encoded = email.header.Header(text, charset, maxlinelen=ENCODED_WORD_MAX + 1,
+                                  header_name="Subject").encode(linesep="\n")
+    return " ".join(encoded.split())
 
 
 def _cut(text: str, limit: int) -> str:

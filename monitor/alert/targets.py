@@ -15,7 +15,7 @@ from typing import Callable
 
 import apprise
 
-from monitor.alert.format import AlertMessage, fit_message
+from monitor.alert.format import AlertMessage, email_subject, fit_message
 from monitor.config import AlertConfig
 from monitor.logs import register_secrets
 
@@ -53,6 +53,7 @@ def _apprise_target(plugin, url: str | None, timeout: float, tags: frozenset[str
         plugin.request_rate_per_sec = 0
     preferred = plugin.resolve_format(None)
     use_html = preferred == apprise.NotifyFormat.HTML
+    is_email = _is_email(plugin)
 
     def send(message: AlertMessage) -> str | None:
         fitted = fit_message(message, title_max=plugin.title_maxlen, body_max=plugin.body_maxlen,
@@ -63,7 +64,7 @@ def _apprise_target(plugin, url: str | None, timeout: float, tags: frozenset[str
             # For e-mail, Apprise makes HTML a multipart/alternative with a text part.
             result = obj.notify(
                 body=fitted.body_html if use_html else fitted.body,
-                title=fitted.title,
+                title=email_subject(fitted.title, plugin.title_maxlen) if is_email else fitted.title,
                 body_format=apprise.NotifyFormat.HTML if use_html else apprise.NotifyFormat.TEXT,
                 timeout=timeout,
             )
@@ -79,6 +80,15 @@ def _apprise_target(plugin, url: str | None, timeout: float, tags: frozenset[str
     identity = url if url is not None else plugin.url().split("?")[0]
     tags = tags or frozenset(str(t).lower() for t in getattr(plugin, "tags", ()) or ())
     return Target(id=_target_id(identity), label=label, send=send, tags=tags)
+
+
+def _is_email(plugin) -> bool:
+    """mailto:// and mailtos://, whose Subject needs RFC 2047 words (format.email_subject)."""
+    protocols = []
+    for name in ("protocol", "secure_protocol"):
+        value = getattr(plugin, name, None)
+        protocols += [value] if isinstance(value, str) else list(value or ())
+    return "mailto" in protocols or "mailtos" in protocols
 
 
 # Query keys whose values are settings, not secrets; masking them would only blur logs.

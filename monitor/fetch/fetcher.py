@@ -157,12 +157,18 @@ class _TooLarge(Exception):
     pass
 
 
+_UNSUPPORTED = "unsupported:"
+_GZIP_MAGIC = b"\x1f\x8b\x08"
+
+
 class _BoundedDecoder:
     """Decodes a Content-Encoding chunk by chunk, never producing more than `limit` bytes.
 
     zlib's `max_length` stops each step at the bytes still allowed, so a bomb costs at
-    most `limit` bytes of memory before it is refused. A body labelled gzip or deflate
-    that is not compressed at all is taken as it is, as browsers do.
+    most `limit` bytes of memory before it is refused. The label and the bytes need not
+    agree: a body labelled gzip, deflate or a coding we do not read that is not
+    compressed at all is taken as it is, as browsers do, and gzip bytes that arrive
+    without the label (a .gz file served as the feed) are decompressed all the same.
     """
 
     def __init__(self, encoding: str, limit: int) -> None:
@@ -176,6 +182,14 @@ class _BoundedDecoder:
 
     def _start(self, data: bytes) -> None:
         self._started = True
+        if self.encoding.startswith(_UNSUPPORTED):
+            if not data.lstrip()[:1] in (b"<", b"{", b"\xef", b"\xfe", b"\xff"):
+                raise _Failure(f"unsupported Content-Encoding {self.encoding[len(_UNSUPPORTED):]!r}")
+            return  # plain XML or JSON under a wrong label: taken as it is
+        if self.encoding != "gzip" and data[:3] == _GZIP_MAGIC:
+            # gzip bytes without (or under another) Content-Encoding: a server that
+            # serves feed.xml.gz as the feed. No feed starts with these bytes.
+            self.encoding = "gzip"
         if self.encoding == "gzip":
             if data[:2] == b"\x1f\x8b":
                 self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
@@ -434,8 +448,11 @@ class Fetcher:
             if e.strip() and e.strip().lower() != "identity"
         ]
         if len(encodings) > 1 or (encodings and encodings[0] not in ("gzip", "x-gzip", "deflate")):
-            raise _Failure(f"unsupported Content-Encoding {headers['content-encoding']!r}")
-        encoding = "gzip" if encodings and encodings[0] == "x-gzip" else (encodings[0] if encodings else "")
+            # A coding we do not read is still fine when the bytes were never encoded
+            # (the label is a server's mistake): _BoundedDecoder checks the first bytes.
+            encoding = _UNSUPPORTED + headers["content-encoding"]
+        else:
+            encoding = "gzip" if encodings and encodings[0] == "x-gzip" else (encodings[0] if encodings else "")
         declared = headers.get("content-length", "")
         if not encoding and declared.isdigit() and int(declared) > limit:
             raise _TooLarge

@@ -24,12 +24,14 @@ _JSON_TYPES = ("application/feed+json", "application/json", "text/json")
 
 
 def looks_like_json_feed(content: bytes, headers: Mapping[str, str]) -> bool:
-    """Whether to read the body as JSON Feed: a JSON content type, or a body that opens
-    with `{` (servers often label JSON Feed text/plain or application/octet-stream)."""
-    content_type = headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type in _JSON_TYPES or content_type.endswith("+json"):
+    """Whether to read the body as JSON Feed: a body that opens with `{` (servers often
+    label JSON Feed text/plain or application/octet-stream), or a JSON content type on a
+    body that does not open like XML (an RSS file labelled JSON is still read as RSS)."""
+    start = content[:256].lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if start == b"{":
         return True
-    return content[:64].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+    content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    return start != b"<" and (content_type in _JSON_TYPES or content_type.endswith("+json"))
 
 
 class NotJsonFeed(ValueError):

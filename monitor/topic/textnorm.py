@@ -170,6 +170,10 @@ def canonical_designations(text: str) -> str:
 def normalize(text: str) -> str:
     """The matching form of `text`: folded, designations canonical, suffixes cut."""
     text = fold(text)
+    # An underscore glues words in slugs, hashtags and handles (F-35_exit, #S400_deal);
+    # as a word character it would hide the designation from every rule below.
+    if "_" in text:
+        text = text.replace("_", " ")
     # Suffixes first: "S-400'ler" -> "S-400", and "company's 400" never reads as "s 400".
     if "'" in text:
         text = _APOSTROPHE.sub(_apostrophe, text)

@@ -236,6 +236,37 @@ def test_content_encodings_decoded(server, fetcher, encoding, encode):
     assert "gzip" in server.headers_of_last("/enc")["accept-encoding"]
 
 
+@pytest.mark.parametrize(
+    "headers,encode",
+    [
+        ({}, gzip.compress),  # a .gz file served as the feed, no Content-Encoding
+        ({"Content-Encoding": "deflate"}, gzip.compress),  # gzip under the wrong label
+        ({"Content-Encoding": "br"}, lambda b: b),  # a coding we do not read, on plain bytes
+        ({"Content-Encoding": "gzip, gzip"}, lambda b: b"\n  " + b),  # an odd chain, plain bytes
+    ],
+    ids=["gzip-unlabelled", "gzip-labelled-deflate", "br-on-plain", "chain-on-plain"],
+)
+def test_content_encoding_that_does_not_match_the_bytes_is_still_read(server, fetcher, headers, encode):
+    server.routes["/enc"] = lambda h: send(h, 200, encode(RSS), {"Content-Type": "application/rss+xml", **headers})
+    r = fetcher.fetch(server.url("/enc"))
+    assert r.error is None and r.content.strip() == RSS
+    assert [e.title for e in parse_feed(r.content, r.headers, r.final_url).entries] == ["One"]
+
+
+def test_unlabelled_gzip_is_capped_like_labelled_gzip(server):
+    bomb = gzip.compress(b"\0" * (8 * 1024 * 1024), compresslevel=9)
+    server.routes["/bomb"] = lambda h: send(h, 200, bomb, {"Content-Type": "application/rss+xml"})
+    with Fetcher(FetchSettings(allow_private_networks=True, max_bytes=1024 * 1024)) as small:
+        r = small.fetch(server.url("/bomb"))
+    assert r.content is None and "larger than" in r.error
+
+
+def test_a_coding_we_do_not_read_on_compressed_bytes_is_a_clear_error(server, fetcher):
+    server.routes["/br"] = lambda h: send(h, 200, b"\x8b\x7f\x80" + bytes(range(200)), {"Content-Encoding": "br"})
+    r = fetcher.fetch(server.url("/br"))
+    assert r.content is None and r.error == "unsupported Content-Encoding 'br'"
+
+
 def test_corrupt_gzip_is_an_error_not_a_crash(server, fetcher):
     server.routes["/badgz"] = lambda h: send(h, 200, b"\x1f\x8b\x08" + b"garbage" * 20, {"Content-Encoding": "gzip"})
     r = fetcher.fetch(server.url("/badgz"))

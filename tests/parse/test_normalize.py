@@ -3,7 +3,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from monitor.models import RawEntry
-from monitor.parse.normalize import canonical_url, clamp_date, clean_text, content_hash, normalize_entry
+from monitor.parse.normalize import (
+    canonical_url, clamp_date, clean_text, content_hash, identity_url, normalize_entry, settle_identities,
+)
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
 
@@ -15,7 +17,12 @@ NOW = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
     ("Text<script>never closed <b>bold</b>", "Text"),
     ("Fish &amp;amp; chips", "Fish & chips"),
     ("a\u200fb\u202ec\x07d", "abcd"),  # bidi marks and control characters dropped
-    ("ＡＢＣ １２３", "ABC 123"),  # NFKC folds full-width forms
+    ("ＡＢＣ １２３", "ABC 123"),  # full-width forms are narrowed
+    ("¼ of the order, 10² units, ﬁnal", "¼ of the order, 10² units, ﬁnal"),  # no NFKC rewriting
+    ("Cafe\u0301", "Café"),  # NFC composes
+    ("Don&amp;#x27;t &amp;lt;b&amp;gt;stop&amp;lt;/b&amp;gt;", "Don't stop"),  # escaped twice, tags too
+    ("if a &lt; b &gt; c", "if a < b > c"),  # escaped prose comparisons are not tags
+    ("Breaking: <![CDATA[<b>Big</b>]]> news", "Breaking: Big news"),
     ("تركيا\u200f تشتري", "تركيا تشتري"),
     (None, ""),
 ])
@@ -70,3 +77,66 @@ def test_markup_heavy_summaries_are_cleaned_quickly():
     assert clean_text("<script>" * 20000 + "tail") == ""
     assert len(clean_text("word " * 200000)) <= 4 * 5000
     assert time.process_time() - started < 2  # the old lazy regex took seconds here
+
+
+@pytest.mark.parametrize("a, b", [
+    ("http://news.example/a/b", "https://news.example/a/b"),
+    ("https://news.example/a/b/", "https://news.example/a/b"),
+    ("HTTP://News.Example:80/a/b/?utm_source=x", "https://news.example/a/b"),
+    ("https://news.example/a?id=7&ref=rss", "http://news.example/a/?id=7"),
+])
+def test_identity_url_folds_scheme_slash_and_tracking(a, b):
+    assert identity_url(a) == identity_url(b) != ""
+
+
+def test_identity_url_keeps_different_items_apart_and_names_no_front_page():
+    assert identity_url("https://news.example/a") != identity_url("https://news.example/b")
+    assert identity_url("https://news.example/a?id=1") != identity_url("https://news.example/a?id=2")
+    assert identity_url("https://news.example/") == identity_url("http://news.example") == ""
+
+
+def entry(guid, link, title, summary="Body"):
+    return RawEntry(guid=guid, link=link, title=title, summary=summary, published=NOW)
+
+
+def identities(entries):
+    items = [normalize_entry(e, NOW, detect=False) for e in entries]
+    settle_identities(items)
+    return items
+
+
+def test_guid_repeated_in_a_document_falls_back_to_the_link_then_the_content():
+    items = identities([entry("same", "https://n.example/1", "One"), entry("same", "https://n.example/2", "Two"),
+                        entry("same", "https://n.example/3", "Three"), entry("same", "https://n.example/3", "Four")])
+    guids = [i.guid for i in items]
+    assert guids[:2] == ["https://n.example/1", "https://n.example/2"]
+    assert guids[2] == f"sha256:{items[2].content_hash}" != guids[3]
+    assert len(set(guids)) == 4
+    # The same document gives the same keys on every fetch.
+    assert [i.guid for i in identities([entry("same", "https://n.example/1", "One"), entry("same", "https://n.example/2", "Two"),
+            entry("same", "https://n.example/3", "Three"), entry("same", "https://n.example/3", "Four")])] == guids
+
+
+def test_a_link_shared_by_different_items_identifies_none_of_them():
+    items = identities([entry("a", "https://n.example/live", "Update one"), entry("b", "https://n.example/live", "Update two")])
+    assert [i.guid for i in items] == ["a", "b"]
+    assert [i.url for i in items] == ["", ""]  # not used to find the item elsewhere
+    assert [i.link for i in items] == ["https://n.example/live"] * 2  # still shown
+
+
+def test_a_true_duplicate_entry_stays_one_item():
+    items = identities([entry("a", "https://n.example/1", "One"), entry("a", "https://n.example/1", "One")])
+    assert items[0].guid == items[1].guid == "a"
+
+
+def test_url_guids_flip_scheme_and_slash_without_becoming_new():
+    first = identities([entry("http://n.example/2026/s400", "http://n.example/2026/s400?ref=rss", "One")])[0]
+    second = identities([entry("https://n.example/2026/s400/", "https://n.example/2026/s400/", "One")])[0]
+    assert (first.guid, first.url) == (second.guid, second.url)
+    assert first.link == "http://n.example/2026/s400?ref=rss"  # shown as published
+
+
+def test_entries_without_ids_are_told_apart_by_link_else_content():
+    items = identities([entry(None, "https://n.example/1", "One"), entry(None, None, "Two"), entry(None, None, "Three")])
+    assert items[0].guid == "https://n.example/1"
+    assert items[1].guid != items[2].guid

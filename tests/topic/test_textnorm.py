@@ -63,6 +63,26 @@ def test_plural_and_variant_letters_after_the_number():
     assert words("S-400s and F-35A jets") == ["s400", "and", "f35", "jets"]
 
 
+@pytest.mark.parametrize("glued, expected", [
+    ("F-35_exit costs", ["f35", "exit", "costs"]),
+    ("S400_deal", ["s400", "deal"]),
+    ("#S400 deal", ["s400", "deal"]),
+    ("#F35_Türkiye", ["f35", "turkiye"]),
+    ("@ankara_S-400", ["ankara", "s400"]),
+    ("S400s arrive", ["s400", "arrive"]),
+    ("F35'ler geldi", ["f35", "geldi"]),
+    ("S-400’lerin teslimatı", ["s400", "teslimati"]),
+    ("(S-400/F-35)", ["s400", "f35"]),
+])
+def test_designations_glued_to_punctuation_are_found(glued, expected):
+    assert words(glued) == expected
+
+
+def test_underscore_is_a_word_break_but_not_a_designation_of_its_own():
+    assert words("snake_case_400 items") == ["snake", "case", "400", "items"]
+    assert "s400" not in words("class_AS_400")
+
+
 def test_designation_inside_a_word_or_after_possessive_is_left_alone():
     # "company's 400 staff" must not read as "s 400"; "SS-400" and "AS400" are other things.
     assert "s400" not in words("the company's 400 staff")

@@ -1,0 +1,140 @@
+"""The alert-format cases of ../shared/fixtures/realworld/ (br22, br23), and the e-mail
+Subject, through the daemon's calls to real receivers: Apprise posts to a loopback
+webhook (json://), to a loopback server standing in for api.telegram.org (the Telegram
+plugin's real requests, its endpoint pointed at loopback), and to aiosmtpd (mailto://)."""
+from __future__ import annotations
+
+import email
+import email.policy
+import html
+import re
+
+import pytest
+from apprise.plugins.telegram import NotifyTelegram
+
+from delivery_helpers import SmtpSink
+from monitor.demo.loopback import Route, WebhookReceiver
+from realworld_helpers import REALWORLD, Monitor, fixture, plain
+
+pytestmark = pytest.mark.skipif(not REALWORLD.is_dir(), reason=f"{REALWORLD} is absent")
+
+BOT = "123456789:AAHfakeTokenForLoopbackOnly0123456"
+TELEGRAM_LIMIT = 4096
+MARKDOWN_V2_RESERVED = set("_*[]()~`>#+-=|{}.!\\")
+ENCODED_WORD = re.compile(r"=\?[^?]+\?[bBqQ]\?[^?]*\?=")
+
+BR22_TITLES = [
+    "S-400 #Turkey: 2nd battery (near Ankara) is live!",
+    "[Analysis] F-35_exit *costs* Ankara $9bn + jobs",
+    "منظومة إس-400 (تركيا) تدخل الخدمة.",
+]
+BR22_LINK = "https://example.org/alerts/s400_second_battery?ref=rss&id=7"
+
+
+@pytest.fixture
+def telegram(monkeypatch):
+    """A loopback receiver for the Telegram Bot API; tgram:// URLs for both parse modes."""
+    with WebhookReceiver() as receiver:
+        monkeypatch.setattr(NotifyTelegram, "notify_url", f"http://127.0.0.1:{receiver.port}/bot")
+        yield receiver
+
+
+def tgram_urls() -> list[str]:
+    return [f"tgram://{BOT}/1001", f"tgram://{BOT}/1002?format=markdown&mdv=2"]
+
+
+def unescape_markdown_v2(text: str) -> str:
+    """Telegram's reading of MarkdownV2 text: each backslash escapes the next character."""
+    return re.sub(r"\\(.)", r"\1", text, flags=re.S)
+
+
+def assert_escaped_once(payload: dict) -> str:
+    """The text Telegram would show for a sendMessage payload; fails on a parse error."""
+    text = payload["text"]
+    if payload.get("parse_mode") == "HTML":
+        # Outside tags every & < > is an entity, and no entity is escaped twice.
+        outside = re.sub(r"</?(b|i|a|code|pre|u|s)( [^<>]*)?>", "", text)
+        assert "<" not in outside and ">" not in outside
+        assert not re.search(r"&(?!(amp|lt|gt|quot|#\d+);)", outside)
+        assert "&amp;amp;" not in text and "&amp;lt;" not in text
+        return html.unescape(outside)
+    assert payload.get("parse_mode") == "MarkdownV2"
+    bare = re.sub(r"\\.", "", text, flags=re.S)
+    # Every reserved character is escaped (none left bare) and none twice (no "\\\\").
+    assert not (set(bare) & MARKDOWN_V2_RESERVED), set(bare) & MARKDOWN_V2_RESERVED
+    assert "\\\\" not in text
+    return unescape_markdown_v2(text)
+
+
+def test_br22_markup_hostile_titles_arrive_exactly_once_escaped(tmp_path, telegram):
+    with Monitor(tmp_path, {"/feed.xml": Route(fixture("br22-telegram-markdown.xml"))}, ["/feed.xml"],
+                 alert_urls=tgram_urls()) as monitor:
+        report = monitor.poll()
+        posts = monitor.alerts()
+        assert (report.new_items, report.matched) == (3, 3)
+        assert report.alerts == len(posts) == 3
+        # At the json:// receiver the title is the feed's title, with nothing added.
+        assert sorted(p["title"] for p in posts) == sorted(BR22_TITLES)
+        first = next(p for p in posts if p["title"] == BR22_TITLES[0])
+        assert BR22_LINK in first["message"] and "\\_" not in first["message"]
+        # Every alert reached both Telegram chats (HTML and MarkdownV2), none refused.
+        sent = telegram.received
+        assert len(sent) == 2 * len(posts)
+        for payload in sent:
+            shown = plain(assert_escaped_once(payload))
+            title = next(t for t in BR22_TITLES if t in shown.replace("\u2068", "").replace("\u2069", ""))
+            assert shown.replace("\u2068", "").replace("\u2069", "").startswith(title)
+            if title == BR22_TITLES[0]:
+                assert BR22_LINK in shown
+        assert monitor.store.alert_counts().get("sent") == len(posts)
+
+
+def test_br22_arabic_title_keeps_its_logical_order(tmp_path, telegram):
+    with Monitor(tmp_path, {"/feed.xml": Route(fixture("br22-telegram-markdown.xml"))}, ["/feed.xml"],
+                 alert_urls=tgram_urls()) as monitor:
+        monitor.poll()
+        arabic = [p for p in telegram.received if BR22_TITLES[2][:6] in p["text"]]
+    for payload in arabic:
+        shown = assert_escaped_once(payload)
+        # Isolated with FSI ... PDI (or not at all), never reordered or reversed.
+        assert BR22_TITLES[2] in shown.replace("\u2068", "").replace("\u2069", "")
+
+
+def test_br23_an_overlong_item_is_one_alert_within_the_chat_limit(tmp_path, telegram):
+    with Monitor(tmp_path, {"/feed.xml": Route(fixture("br23-telegram-too-long.xml"))}, ["/feed.xml"],
+                 alert_urls=tgram_urls()) as monitor:
+        report = monitor.poll()
+        posts = monitor.alerts()
+        item = monitor.items()[0]
+    assert len(item["text"]) > TELEGRAM_LIMIT  # the stored summary is the long one
+    assert report.alerts == 1 and len(posts) == 1
+    assert posts[0]["title"] == "Inside Turkey's S-400 deployment: a day-by-day account"
+    assert len(telegram.received) == 2
+    for payload in telegram.received:
+        assert len(payload["text"]) <= TELEGRAM_LIMIT
+        shown = plain(assert_escaped_once(payload))
+        assert shown.startswith("Inside Turkey's S-400 deployment: a day-by-day account")
+        assert "https://example.com/longform/s400-day-by-day" in shown
+        assert "…" in shown  # the summary was cut, visibly
+
+
+@pytest.mark.parametrize("case, expected", [
+    ("br05-utf8-stray-byte.xml", "Türkiye ilk S-400 bataryasını Ankara yakınında aktif hale getirdi"),
+    ("br22-telegram-markdown.xml", BR22_TITLES[2]),
+    ("br09-double-escaped-title.xml", "Erdoğan's S-400 gamble: \"no going back\""),
+])
+def test_email_subject_is_rfc2047_words_within_75_characters(tmp_path, case, expected):
+    with SmtpSink() as sink, Monitor(tmp_path, {"/feed.xml": Route(fixture(case))}, ["/feed.xml"],
+                                     alert_urls=[sink.apprise_url()]) as monitor:
+        report = monitor.poll()
+        assert report.alerts >= 1 and len(sink.raw) == report.alerts
+        subjects = []
+        for raw in sink.raw:
+            head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")  # headers are 7-bit
+            unfolded = re.sub(r"\r\n[ \t]", " ", head)
+            [subject] = [line[len("Subject: "):] for line in unfolded.split("\r\n") if line.startswith("Subject: ")]
+            for word in ENCODED_WORD.findall(subject):
+                assert len(word) <= 75, word
+            assert len(subject) <= 998
+            subjects.append(str(email.message_from_bytes(raw, policy=email.policy.default)["subject"]))
+    assert expected in subjects  # decoded, the Subject is the item's title exactly
