@@ -70,7 +70,7 @@ QUERIES = {
         "description": "Matched items, newest first, with their story, score, outlet and review.",
         "sql": """
 select i.id as item, i.published, i.lang, coalesce(f.name, f.title, f.url) as outlet, i.title,
-       i.url, m.topic, round(m.score, 2) as score, m.story_id as story, s.title as story_title,
+       coalesce(i.link, i.url) as url, m.topic, round(m.score, 2) as score, m.story_id as story, s.title as story_title,
        s.item_count as story_reports, m.alerted, m.quiet_reason, r.verdict as review
 from matches m join items i on i.id = m.item_id join feeds f on f.id = i.feed_id
 left join stories s on s.id = m.story_id
@@ -84,7 +84,7 @@ order by coalesce(i.published, i.fetched_at) desc, i.id desc limit 200""",
         "description": "Every report of one story (its number, as in `monitor show sN`), in order of arrival.",
         "sql": """
 select s.id as story, s.title as story_title, i.id as item, i.published, i.lang,
-       coalesce(f.name, f.title, f.url) as outlet, i.title, i.url, m.relation, m.relation_reason,
+       coalesce(f.name, f.title, f.url) as outlet, i.title, coalesce(i.link, i.url) as url, m.relation, m.relation_reason,
        round(m.score, 2) as score, r.verdict as review
 from stories s join matches m on m.story_id = s.id join items i on i.id = m.item_id
 join feeds f on f.id = i.feed_id
@@ -104,7 +104,7 @@ from feeds where enabled = 1 and error_count > 0 order by error_count desc, id""
         "title": "Undelivered alerts",
         "description": "Alerts pending, retrying or expired, with each target's result.",
         "sql": """
-select a.id as alert, a.kind, a.status, a.attempts, a.created_at, a.next_attempt_at, a.expires_at,
+select a.id as alert, a.topic, a.kind, a.status, a.attempts, a.created_at, a.next_attempt_at, a.expires_at,
        a.story_id as story, a.title, a.last_error,
        (select group_concat(t.label || ': ' || t.status, '; ') from alert_targets t where t.alert_id = a.id)
          as targets
@@ -116,7 +116,7 @@ from alerts a where a.status in ('pending', 'failed', 'expired') order by a.id d
                         "Arabic letter forms, Russian case endings and every spelling of S-400 do not "
                         "matter (اس 400 finds إس-400). Every word must occur; a trailing * matches any ending."),
         "sql": """
-select i.id as item, i.published, i.lang, coalesce(f.name, f.title, f.url) as outlet, i.title, i.url,
+select i.id as item, i.published, i.lang, coalesce(f.name, f.title, f.url) as outlet, i.title, coalesce(i.link, i.url) as url,
        m.topic, round(m.score, 2) as score, m.story_id as story
 from items_search_fts x join items i on i.id = x.rowid join feeds f on f.id = i.feed_id
 left join matches m on m.item_id = i.id and m.matched = 1

@@ -19,7 +19,7 @@ class DeskMixin:
             where += " AND m.topic = ?"
             params.append(topic)
         rows = self.query(
-            "SELECT i.id, i.title, i.url, COALESCE(f.name, f.title, f.url) AS feed, i.lang, i.published, "
+            "SELECT i.id, i.title, COALESCE(i.link, i.url) AS url, COALESCE(f.name, f.title, f.url) AS feed, i.lang, i.published, "
             "i.fetched_at, i.text, m.topic, m.score, m.threshold, m.reasons, m.concepts, m.story_id AS story, "
             "s.title AS story_title, s.last_seen AS story_last_seen, s.item_count AS story_items, "
             "s.langs AS story_langs FROM matches m JOIN items i ON i.id = m.item_id "
@@ -46,7 +46,7 @@ class DeskMixin:
         """A batch of items fetched since `since` with id > after_id, by id: id, title,
         text, lang, url, published, fetched_at, feed."""
         return self.query(
-            "SELECT i.id, i.title, i.text, i.lang, i.url, i.published, i.fetched_at, "
+            "SELECT i.id, i.title, i.text, i.lang, COALESCE(i.link, i.url) AS url, i.published, i.fetched_at, "
             "COALESCE(f.name, f.title, f.url) AS feed FROM items i JOIN feeds f ON f.id = i.feed_id "
             "WHERE i.fetched_at >= ? AND i.id > ? ORDER BY i.id LIMIT ?", (iso(since), after_id, limit))
 

@@ -108,7 +108,7 @@ class SearchMixin:
         rank = {h["item_id"]: h["rank"] for h in hits}
         marks = ",".join("?" * len(rank))
         rows = self.query(
-            "SELECT i.id, i.title, i.url, COALESCE(f.name, f.title, f.url) AS feed, i.lang, i.published, "
+            "SELECT i.id, i.title, COALESCE(i.link, i.url) AS url, COALESCE(f.name, f.title, f.url) AS feed, i.lang, i.published, "
             "i.fetched_at, m.topic, m.score, m.story_id AS story, COALESCE(m.matched, 0) AS matched, "
             "r.verdict AS review, substr(i.text, 1, 300) AS text "
             "FROM items i JOIN feeds f ON f.id = i.feed_id "

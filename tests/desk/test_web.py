@@ -80,7 +80,7 @@ def test_failing_feeds_and_undelivered_alerts(polled):
     assert failing["url"].endswith("/gone.xml") and failing["last_status"] == 404
     undelivered = rows(datasette, "/monitor/undelivered_alerts.json")
     assert undelivered and {a["status"] for a in undelivered} == {"pending"}  # polled with --no-send
-    assert all("Topic: s400-f35" in a["body"] for a in undelivered)
+    assert all(a["topic"] == "s400-f35" and a["title"] for a in undelivered)
 
 
 def test_search_normalises_what_is_typed_and_facets_count(polled):
