@@ -68,6 +68,8 @@ NO_VOCABULARY = TopicVocabulary()
 
 MAX_SIGNATURES = 16  # member signatures kept for near-duplicate checks
 MAX_KEYS = 80  # entity/term keys kept per story (most frequent first)
+MAX_HEADLINES = 20  # latest members' headlines kept for update alerts
+HEADLINE_CHARS = 160
 
 
 @dataclass
@@ -92,6 +94,8 @@ class StoryState:
     fingerprints: list[str] = field(default_factory=list)
     recent: list[tuple[datetime, str]] = field(default_factory=list)  # arrivals (burst check)
     related_to: int | None = None  # earlier story this one develops
+    # The latest members as (seen at, language, outlet, headline): what an update names.
+    headlines: list[tuple[datetime, str, str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -101,6 +105,7 @@ class StoryState:
         data["outlets"] = {k: _iso(v) for k, v in self.outlets.items()}
         data["signatures"] = [[lang, sig] for lang, sig in self.signatures]
         data["recent"] = [[_iso(t), outlet] for t, outlet in self.recent]
+        data["headlines"] = [[_iso(t), lang, outlet, title] for t, lang, outlet, title in self.headlines]
         return data
 
     @classmethod
@@ -112,6 +117,8 @@ class StoryState:
         values["outlets"] = {k: _parse_iso(v) for k, v in values.get("outlets", {}).items()}
         values["signatures"] = [(lang, list(sig)) for lang, sig in values.get("signatures", [])]
         values["recent"] = [(_parse_iso(t), o) for t, o in values.get("recent", [])]
+        values["headlines"] = [(_parse_iso(t), lang, outlet, title)
+                               for t, lang, outlet, title in values.get("headlines", [])]
         return cls(**values)
 
 
@@ -155,6 +162,8 @@ def add_item(state: StoryState, features: StoryFeatures, seen_at: datetime,
     if features.fingerprint not in new.fingerprints:
         new.fingerprints = (new.fingerprints + [features.fingerprint])[-MAX_SIGNATURES * 4:]
     new.recent = sorted(new.recent + [(seen_at, outlet)])[-50:]
+    new.headlines = (new.headlines + [(seen_at, features.lang, outlet,
+                                       features.title[:HEADLINE_CHARS])])[-MAX_HEADLINES:]
     return new
 
 
@@ -498,8 +507,9 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
         threshold = max(threshold, evidence.score + 0.01)
     if spec.total >= 3 and evidence.content < TUNING.min_evidence:
         # Close in time and on the same topic is what a busy week is made of: without a
-        # shared fact or wording nothing says the reports tell one event (with fewer
-        # than three stories open no fact can be weighed, and the frame decides).
+        # shared fact or wording nothing says the reports tell one event (reports within
+        # hours are judged by `_same_development` below). With fewer than three stories
+        # open no fact can be weighed yet, and the score alone decides.
         threshold = max(threshold, evidence.score + 0.01)
     why = ", ".join(evidence.shared) or "topic concepts only"
     if (evidence.score >= threshold and features.ordinals and story.ordinals
@@ -703,23 +713,33 @@ _LANGUAGE_NAMES = {"en": "English", "ar": "Arabic", "tr": "Turkish", "ru": "Russ
                    "zh": "Chinese", "ur": "Urdu", "he": "Hebrew", "uk": "Ukrainian"}
 
 
-def update_summary(state: StoryState, since: "StoryState | Mapping[str, Any] | datetime") -> str:
-    """One line on how a story grew, e.g. "+7 outlets, now also in Arabic and Russian".
+def update_summary(state: StoryState, since: "StoryState | Mapping[str, Any] | datetime",
+                   shown: int = 3) -> str:
+    """What is new in a story since its last alert, in one line: the counts, then the new
+    reports' headlines with their language and outlet, e.g.
+    '+2 outlets, now also in Arabic: new reports “Turkey tests S-400 off Sinop” (English,
+    a.example); “تركيا تختبر…” (Arabic, b.example)'.
 
     `since` is the story as it was at the last alert, a mapping of its counts
-    (`item_count`, `outlets`, `langs`) or the time of the last alert.
+    (`item_count`, `outlets`, `langs`) or the time of the last alert. At most `shown`
+    headlines are named, newest last, and the rest counted; right-to-left headlines are
+    isolated so that they do not reorder the line around them.
     """
     if isinstance(since, datetime):
         cut = _utc(since)
         old_outlets = {o for o, t in state.outlets.items() if t <= cut}
         old_langs = {lang for lang, t in state.langs.items() if t <= cut}
         old_items = None
-    elif isinstance(since, StoryState):
-        old_outlets, old_langs, old_items = set(since.outlets), set(since.langs), since.item_count
+        fresh = [h for h in state.headlines if h[0] > cut]
     else:
-        old_outlets = set(since.get("outlets", ()))
-        old_langs = set(since.get("langs", ()))
-        old_items = since.get("item_count")
+        if isinstance(since, StoryState):
+            old_outlets, old_langs, old_items = set(since.outlets), set(since.langs), since.item_count
+        else:
+            old_outlets = set(since.get("outlets", ()))
+            old_langs = set(since.get("langs", ()))
+            old_items = since.get("item_count")
+        more = state.item_count - old_items if old_items is not None else 0
+        fresh = state.headlines[-more:] if more > 0 else []
     parts = []
     new_outlets = len(set(state.outlets) - old_outlets)
     if new_outlets:
@@ -729,10 +749,33 @@ def update_summary(state: StoryState, since: "StoryState | Mapping[str, Any] | d
         parts.append(f"+{more} item{'s' if more != 1 else ''}")
     langs = sorted(set(state.langs) - old_langs - {"und"})
     if langs:
-        names = [_LANGUAGE_NAMES.get(lang, lang) for lang in langs]
-        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        parts.append(f"now also in {listed}")
-    return ", ".join(parts) or "no new outlets or languages"
+        parts.append(f"now also in {_listed([_language(lang) for lang in langs])}")
+    line = ", ".join(parts) or "no new outlets or languages"
+    if not fresh:
+        return line
+    named = [f"“{_isolated(_clipped(title, 100))}” ({_language(lang)}, {outlet})"
+             for _, lang, outlet, title in fresh[-shown:]]
+    rest = len(fresh) - len(named)
+    return (f"{line}: new report{'s' if len(fresh) != 1 else ''} " + "; ".join(named)
+            + (f"; and {rest} more" if rest > 0 else ""))
+
+
+def _language(code: str) -> str:
+    return _LANGUAGE_NAMES.get(code, code)
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _clipped(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def _isolated(text: str) -> str:
+    """Right-to-left text between Unicode isolates (FSI ... PDI)."""
+    return f"\u2068{text}\u2069" if any("\u0590" <= ch <= "\u08ff" for ch in text) else text
 
 
 # ---------------------------------------------------------------------------
@@ -746,7 +789,8 @@ def _copy(state: StoryState) -> StoryState:
         terms={lang: dict(terms) for lang, terms in state.terms.items()},
         kinds=dict(state.kinds), ordinals=list(state.ordinals),
         signatures=[(lang, list(sig)) for lang, sig in state.signatures],
-        fingerprints=list(state.fingerprints), recent=list(state.recent))
+        fingerprints=list(state.fingerprints), recent=list(state.recent),
+        headlines=list(state.headlines))
 
 
 def _count(counter: dict[str, int], keys: Iterable[str]) -> dict[str, int]:

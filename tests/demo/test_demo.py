@@ -10,5 +10,9 @@ def test_demo_shows_matches_delivered_alerts_and_no_repeats(tmp_path):
         assert lang in output
     assert "Poland" not in output.split("Alerts the webhook received:")[0]  # a routine F-35 sale is not news here
     received = output.split("Alerts the webhook received:")[1].split("Second poll")[0]
-    assert received.count("[s400-f35]") >= 1
+    # One event in four languages, the Arabic report first: one story, one alert.
+    assert received.count("[s400-f35]") == 1
+    matched = output.split("Matched items (monitor matches):")[1].split("Alerts the webhook")[0]
+    stories = {line.split(" story ")[1].split(":")[0] for line in matched.splitlines() if " story " in line}
+    assert matched.count(" story ") == 4 and stories == {"s1"}
     assert "0 new items, 0 alerts: nothing repeats" in output

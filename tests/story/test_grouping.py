@@ -247,8 +247,12 @@ def test_alert_policy_new_then_one_update():
     assert should_alert(grown, t0, t0 + timedelta(hours=2), policy) is None  # too soon
     assert should_alert(grown, t0, t0 + timedelta(hours=7), policy) == "update"  # new language
     assert should_alert(state, t0, t0 + timedelta(hours=7), policy) is None  # nothing new
-    assert update_summary(grown, state) == "+1 outlet, +1 item, now also in Arabic"
-    assert update_summary(grown, t0) == "+1 outlet, now also in Arabic"
+    # The update names what is new: the counts, then the new report's headline,
+    # language and outlet (the Arabic headline isolated from the line around it).
+    summary = update_summary(grown, state)
+    assert summary.startswith("+1 outlet, +1 item, now also in Arabic: new report “\u2068في صفعة جديدة")
+    assert summary.endswith("\u2069” (Arabic, okaz.com.sa)")
+    assert update_summary(grown, t0) == "+1 outlet, now also in Arabic: " + summary.split(": ", 1)[1]
 
 
 def test_breaking_when_many_outlets_report_within_minutes():
@@ -492,3 +496,107 @@ def test_expanded_supplies_do_not_join_the_delivery_story():
     assert item.kinds == ["expansion"]
     decision = assign_story(item, _with_other_events(story), day("2025-08-20"), WEEK, INDIA_ACTORS)
     assert decision.story_id is None and decision.related_to == 1, decision.reason
+
+
+# --- busy days: several developments of one actor, hours apart -------------------------
+
+BUSY_DAY = [  # (title, summary), in arrival order, one day; written to the kinds of news
+    ("Turkey test-fires Russian S-400 missile system near Sinop",
+     "Turkey's military tested the Russian-made S-400 air defence system on Friday near the Black Sea "
+     "city of Sinop, local media reported."),
+    ("Turkey tests S-400 air defence system in Sinop, defying US",
+     "Turkey tested its Russian S-400 air defence system near Sinop on the Black Sea coast on Friday, "
+     "footage showed, despite repeated US warnings."),
+    ("CAATSA: which Turkish entities could be sanctioned over the S-400?",
+     "Washington is weighing sanctions under CAATSA on Turkey's defence procurement agency and its "
+     "head over the purchase of the Russian S-400, officials said."),
+    ("Russia and Turkey sign deal for a second S-400 regiment",
+     "Rosoboronexport and Ankara signed a contract for a second regiment of S-400 air defence systems, "
+     "the Russian arms exporter said."),
+]
+
+
+def _replay_day(reports, start, step=timedelta(hours=1)):
+    """Reports arriving `step` apart from `start`, among three older stories of the topic
+    (as in operation: how telling a name is comes from the stories open)."""
+    from monitor.story.features import vocabulary_of
+    from monitor.topic.match import load_topic, match_item
+
+    topic = load_topic("s400-f35", ROOT / "config" / "topics" / "s400-f35.toml",
+                       sorted((ROOT / "seeds").glob("*.txt")))
+    states: list[StoryState] = []
+    for number, (text, published, concepts) in enumerate(
+            [(KURV_AP, "2018-10-05", INDIA_DEAL), (TRUTHER_SAUDI, "2017-10-06", SAUDI_DEAL),
+             (TELESUR_EN, "2019-07-17", REMOVAL)], start=1):
+        states.append(new_story(number, features_for(*text, "en", day(published), concepts),
+                                day(published), f"older{number}"))
+    decisions = []
+    for number, report in enumerate(reports):
+        title, summary, lang = (*report, "en") if len(report) == 2 else report
+        when = start + number * step
+        result = match_item(topic, title, summary, lang)
+        assert result.matched, title
+        features = features_for(title, summary, lang, when, result.concepts)
+        decision = assign_story(features, states, when, timedelta(days=3), topic.lexicon.story_actors,
+                                vocabulary_of(topic))
+        if decision.story_id is None:
+            states.append(new_story(len(states) + 1, features, when, f"outlet{number}",
+                                    decision.related_to))
+        else:
+            index = [s.id for s in states].index(decision.story_id)
+            states[index] = add_item(states[index], features, when, f"outlet{number}")
+        decisions.append(decision)
+    return states, decisions
+
+
+def test_each_development_of_one_actor_on_one_day_is_its_own_story():
+    # Turkey's test, then sanctions being weighed, then a deal for a second regiment: three
+    # developments of one actor within hours; the test's second report joins the test.
+    states, decisions = _replay_day(BUSY_DAY, datetime(2026, 11, 20, 8, tzinfo=timezone.utc))
+    assert [d.story_id for d in decisions] == [None, 4, None, None], [d.reason for d in decisions]
+    assert [s.id for s in states] == [1, 2, 3, 4, 5, 6]
+    # The later developments start stories of their own, linked to the earlier one.
+    sanctions, deal = decisions[2], decisions[3]
+    assert sanctions.relation == "new_development" and sanctions.related_to == 4, sanctions.reason
+    assert "sanctions" in sanctions.reason
+    assert deal.relation == "new_development" and deal.related_to in (4, 5), deal.reason
+    assert states[4].related_to == 4
+
+
+def test_a_report_of_the_same_kind_the_next_day_needs_shared_facts():
+    # The same two test reports a day apart: they share Sinop and the Black Sea, so they
+    # join; a test report a day later that shares only the topic's own names does not.
+    first, second = BUSY_DAY[0], BUSY_DAY[1]
+    states, decisions = _replay_day([first, second], datetime(2026, 11, 20, 8, tzinfo=timezone.utc),
+                                    step=timedelta(days=1))
+    assert decisions[1].story_id == 4, decisions[1].reason
+    other_test = ("Turkey tests S-400 radars with F-16 flights over Ankara",
+                  "Turkish F-16 jets flew low over the capital so that the Russian-made S-400 "
+                  "radars could be tested, the Milliyet daily said.")
+    states, decisions = _replay_day([first, other_test], datetime(2026, 11, 20, 8, tzinfo=timezone.utc),
+                                    step=timedelta(days=1))
+    assert decisions[1].story_id is None, decisions[1].reason
+
+
+FIRST_PAIR = [  # the demo's first two reports of one event: Arabic, then English
+    ("أنقرة تدرس إعادة منظومة إس-400 الروسية لاستعادة مكانها في برنامج إف-35",
+     "قالت مصادر مطلعة إن تركيا تبحث خيارات للتعامل مع منظومة الدفاع الجوي الروسية إس-400، بينها "
+     "إعادتها إلى موسكو، سعياً لرفع العقوبات الأمريكية والعودة إلى برنامج المقاتلة إف-35.", "ar"),
+    ("Ankara weighs handing back its S-400 batteries to revive F-35 talks",
+     "Turkish officials are studying options for the Russian-made S-400 air-defence system, including "
+     "returning it to Moscow, as Ankara seeks readmission to the F-35 programme and relief from CAATSA "
+     "sanctions, two people familiar with the talks said.", "en"),
+]
+
+
+def test_first_reports_of_one_event_in_two_languages_join():
+    # No name, number or wording in common across the scripts; reported within the hour,
+    # led by Turkey, in one frame, and the only Turkish story of those hours.
+    states, decisions = _replay_day(FIRST_PAIR, datetime(2026, 11, 20, 8, tzinfo=timezone.utc),
+                                    step=timedelta(minutes=20))
+    assert decisions[1].story_id == 4 and decisions[1].relation == "same_event", decisions[1].reason
+    assert "within 3 hours" in decisions[1].reason
+    # A day apart, the same two reports share nothing that tells one event: apart.
+    states, decisions = _replay_day(FIRST_PAIR, datetime(2026, 11, 20, 8, tzinfo=timezone.utc),
+                                    step=timedelta(days=1))
+    assert decisions[1].story_id is None, decisions[1].reason
