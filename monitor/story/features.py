@@ -339,6 +339,10 @@ _KIND_STEMS: dict[str, tuple[str, ...]] = {
                   "aggiuntiv", "amplia"),
     "deployment": ("deploy", "stationed", "نشر", "konuslan", "развер", "deploie", "stationier",
                    "schier", "desdobr"),
+    # A reaction or comment: a spokesman's or ministry's word on an earlier development.
+    "statement": ("statement", "spokes", "بيان", "المتحدث", "متحدث", "aciklama", "sozcu",
+                  "заявлени", "заявил", "официальный представител", "communique", "porte-parole",
+                  "erklarung", "sprecher", "dichiarazion", "portavoce", "declarac", "porta-voz"),
 }
 _KIND_PATTERNS = {
     kind: re.compile(r"(?<![^\W\d_])(?:و|ب|ل|ف|ال|وال|بال|لل)?(?:" +
