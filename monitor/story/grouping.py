@@ -229,6 +229,7 @@ class Tuning:
     same_development: bool = True
     same_development_hours: float = 3.0
     first_pair: bool = True
+    decisive_kinds: bool = True  # any kind of the story's, not only a confident one, conflicts
     topic_name: float = 0.1  # most a name of the topic itself (its lexicon, its seeds) weighs
 
 
@@ -366,7 +367,7 @@ def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> 
     kinds_agree = None
     if features.kinds and known_kinds & set(features.kinds):
         kinds_agree = True
-    elif features.kinds and known_kinds and not rewrite:
+    elif features.kinds and (known_kinds if TUNING.decisive_kinds else confident) and not rewrite:
         kinds_agree = False
     conflict = _concept_conflict(features, story, spec)
     closeness = 0.0
