@@ -5,8 +5,10 @@ Pure and deterministic, no I/O. `features_for` turns an item's title and text in
 consonant skeletons (so that Grisham, غريشام and Гришэм meet) and translated places as
 fixed keys (Black Sea, البحر الأسود, Черное море), quantities with their scale ("$5bn",
 "5 مليار", "5 млрд"), calendar days and the latest full date stated, content words, and
-the kinds of development (test, delivery, signing...) and ordinals ("a second batch") of
-the lead. `monitor.story.grouping` compares these with stories.
+the kinds of development (test, delivery, signing, statement...) and ordinals ("a second
+batch") of the lead. `topic_vocabulary`/`vocabulary_of` give a topic's own names and words
+(from its lexicon forms and seed articles), which say nothing about one event.
+`monitor.story.grouping` compares these with stories.
 """
 from __future__ import annotations
 

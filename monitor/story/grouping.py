@@ -5,7 +5,7 @@ Pure logic, no I/O, deterministic. The store persists `StoryState` (and may pers
 
     features = features_for(title, text, lang, published, match.concepts)
     candidates = [states[i] for i in index.candidate_ids(features)]   # or the same in SQL
-    decision = assign_story(features, candidates, now, window)
+    decision = assign_story(features, candidates, now, window, actors, vocabulary_of(topic))
     if decision.story_id is None:
         state = new_story(next_id, features, now, outlet, decision.related_to)
     else:
@@ -14,18 +14,31 @@ Pure logic, no I/O, deterministic. The store persists `StoryState` (and may pers
 
 The text features (`monitor.story.features`) are computed once per item; this module keeps
 the story states, decides, and holds the alert policy. Two items join when they are copies
-of one text (MinHash over word shingles, within a language) or when they report one event:
-the same topic frame (the matcher's concept vector, which works across languages), the
-same kind of development (test, delivery, signing...), shared wording within a language,
-and facts that name *this* event rather than the topic: people and places (compared on a
-consonant skeleton so that Grisham, غريشام and Гришэм meet; translated places such as the
-Black Sea by name), numbers with their scale ("$5bn", "5 مليار", "5 млрд") and calendar
-dates. How telling a fact is comes from the candidate stories themselves: a name most of
-them share (Turkey, Ankara) is the topic, a name one of them has (Sinop) is an event; a
-name is also weighed among the stories in the item's own language, since stories in other
-scripts cannot show it. Conflicting evidence holds a join back: a rare concept only the
-item has against one only the story has (another buyer: Saudi Arabia, not India), or one
-that none of a well-reported story's items has.
+of one text (MinHash over word shingles, within a language) or when there is evidence that
+they report one event: facts that name *this* event rather than the topic (people and
+places compared on a consonant skeleton so that Grisham, غريشام and Гришэм meet; translated
+places such as the Black Sea by name; numbers with their scale, "$5bn", "5 مليار", "5 млрд";
+calendar dates) and shared wording within a language. How telling a fact is comes from the
+candidate stories (a name most of them share is the topic, a name one of them has is an
+event) and from the topic itself: the names its seed articles and its full-name lexicon
+forms mention, and the words of its forms and seeds (`TopicVocabulary`: Turkey, Ankara,
+Erdoğan, "Hakan Fidan", "air defence", "tested"), weigh little however few stories are
+open. Time proximity and the topic frame only add to such
+evidence; without it (weight `min_evidence`) a busy week would fold every development of
+one actor into one story.
+
+One exception, because reports of one event in other languages or words often share no
+such fact: within `same_development_hours` of a story's latest report, an item led by the
+same actors (the lexicon's `story_actors`) that reports the same kind of development joins;
+so does one whose lead names no kind, when it is the only such story and its frame is as
+close as `first_pair_frame` (the first reports of one event in two languages).
+
+A different kind of development (test, delivery, deal, sanctions, removal, suspension,
+talks, expansion, deployment, statement), a "second" batch, or another buyer is another
+event: it starts a new story, linked to the story it develops (`related_to`) and alerting
+as new. Conflicting evidence holds a join back: a rare concept only the item has against
+one only the story has (another buyer: Saudi Arabia, not India), or one that none of a
+well-reported story's items has.
 
 Time: an item's event time is its published date, else the latest full date its text
 states. Two dated reports more than `window` apart are different events. An undated item
@@ -36,7 +49,8 @@ with some shared wording and no conflict. A dated item that shares a telling fac
 of a story's wording is a rewrite: the kind its first sentence recalls does not hold it back.
 
 `should_alert`, `is_breaking` and `update_summary` turn a story's state into alert
-decisions; the caller keeps when it last alerted.
+decisions and text (an update names the new reports' headlines and languages); the caller
+keeps when it last alerted.
 """
 from __future__ import annotations
 
@@ -393,7 +407,8 @@ def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> 
     score *= gate
     if conflict:
         score *= TUNING.conflict_factor
-    shared = ([f"name {e.lstrip('~')}" for e in entities[:4]] + [f"number {n}" for n in numbers[:2]]
+    named = [e for e in entities if e not in spec.topic_names]  # the topic's own say nothing
+    shared = ([f"name {e.lstrip('~')}" for e in named[:4]] + [f"number {n}" for n in numbers[:2]]
               + [f"date {d}" for d in dates[:2]])
     rewrite_of_other_kind = (rewrite and bool(features.kinds) and bool(confident)
                              and not story_kinds & set(features.kinds))
@@ -470,6 +485,8 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
     `actors` are the topic's actor concepts (the lexicon's `story_actors`): a story led by
     other actors than the item (India's delivery, Turkey's purchase) is never joined,
     however close in time and words: a wrong merge would hide an event's alert.
+    `vocabulary` is the topic's own names and words (`features.vocabulary_of(topic)`),
+    which are no evidence that two reports tell one event.
     """
     live = sorted((s for s in candidates if _in_window(features, s, window)), key=lambda s: s.id)
     mine = leading_actors(features.concepts, actors)
