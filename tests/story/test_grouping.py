@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.story.grouping import (StoryAlertPolicy, StoryFeatures, StoryIndex, StoryState, add_item,
-                           assign_story, entity_match, features_for, is_breaking, new_story,
-                           should_alert, skeleton, update_summary)
+from monitor.story.grouping import (StoryFeatures, StoryIndex, StoryState, add_item, assign_story,
+                                    entity_match, features_for, new_story, skeleton)
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"
@@ -235,37 +234,6 @@ def test_index_returns_the_story_sharing_names():
     index.put(other)
     arabic = features_for(*OKAZ_AR, "ar", None, REMOVAL)
     assert index.candidate_ids(arabic, limit=1) == [1]
-
-
-def test_alert_policy_new_then_one_update():
-    policy = StoryAlertPolicy(update_interval=timedelta(hours=6), min_new_outlets=2)
-    t0 = day("2019-07-17")
-    state = story_of((TELESUR_EN, "en", "2019-07-17", REMOVAL))
-    assert should_alert(state, None, t0, policy) == "new"
-    arabic = features_for(*OKAZ_AR, "ar", None, REMOVAL)
-    grown = add_item(state, arabic, t0 + timedelta(hours=1), "okaz.com.sa")
-    assert should_alert(grown, t0, t0 + timedelta(hours=2), policy) is None  # too soon
-    assert should_alert(grown, t0, t0 + timedelta(hours=7), policy) == "update"  # new language
-    assert should_alert(state, t0, t0 + timedelta(hours=7), policy) is None  # nothing new
-    # The update names what is new: the counts, then the new report's headline,
-    # language and outlet (the Arabic headline isolated from the line around it).
-    summary = update_summary(grown, state)
-    assert summary.startswith("+1 outlet, +1 item, now also in Arabic: new report “\u2068في صفعة جديدة")
-    assert summary.endswith("\u2069” (Arabic, okaz.com.sa)")
-    assert update_summary(grown, t0) == "+1 outlet, now also in Arabic: " + summary.split(": ", 1)[1]
-
-
-def test_breaking_when_many_outlets_report_within_minutes():
-    policy = StoryAlertPolicy(breaking_items=3, breaking_outlets=3,
-                              breaking_window=timedelta(minutes=30))
-    t0 = day("2020-10-16")
-    features = features_for(*SINOP_EN, "en", t0, TEST_FIRING)
-    state = new_story(1, features, t0, "a.example")
-    state = add_item(state, features, t0 + timedelta(minutes=5), "b.example")
-    assert not is_breaking(state, t0 + timedelta(minutes=10), policy)
-    state = add_item(state, features, t0 + timedelta(minutes=9), "c.example")
-    assert is_breaking(state, t0 + timedelta(minutes=10), policy)
-    assert not is_breaking(state, t0 + timedelta(hours=3), policy)
 
 
 def _bench():
