@@ -240,10 +240,11 @@ class Tuning:
     # With fewer than 3 stories open no fact can be weighed; the first reports of one
     # event in two languages join on the same leading actors, a frame this close, dates
     # within close_days and nothing that conflicts.
-    first_pair_frame: float = 0.9
+    first_pair_frame: float = 0.85
     same_development: bool = True
     same_development_hours: float = 3.0
     first_pair: bool = True
+    min_evidence_few: float = 0.2  # ... and with fewer than 3 stories open, when facts weigh little
     decisive_kinds: bool = True  # any kind of the story's, not only a confident one, conflicts
     topic_name: float = 0.1  # most a name of the topic itself (its lexicon, its seeds) weighs
 
@@ -320,7 +321,9 @@ class _Specificity:
     def term_weight(self, term: str) -> float:
         # Only stories with items in the item's language can show its words: among them
         # the topic's vocabulary (tested, air defence, Russian-made) is common.
-        weight = self.weight(self.term_df[term], self.lang_total)
+        # Too few stories to weigh words by: all count alike (wording is a share of the
+        # item's words), except the topic's own.
+        weight = self.weight(self.term_df[term], self.lang_total) if self.lang_total >= 3 else 1.0
         return min(weight, TUNING.topic_name) if term in self.topic_words else weight
 
     def weight(self, df: int, total: int | None = None) -> float:
@@ -524,11 +527,11 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
         # Without time to go by, many weak hints (Ankara, Turkey, the US) are not enough:
         # it takes one telling fact (Sinop, Grisham) or much shared wording.
         threshold = max(threshold, evidence.score + 0.01)
-    if spec.total >= 3 and evidence.content < TUNING.min_evidence:
+    if evidence.content < (TUNING.min_evidence if spec.total >= 3 else TUNING.min_evidence_few):
         # Close in time and on the same topic is what a busy week is made of: without a
         # shared fact or wording nothing says the reports tell one event (reports within
         # hours are judged by `_same_development` below). With fewer than three stories
-        # open no fact can be weighed yet, and the score alone decides.
+        # open a fact weighs only `few_stories_weight`, so less is asked of it.
         threshold = max(threshold, evidence.score + 0.01)
     why = ", ".join(evidence.shared) or "topic concepts only"
     if (evidence.score >= threshold and features.ordinals and story.ordinals

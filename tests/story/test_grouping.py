@@ -484,9 +484,9 @@ BUSY_DAY = [  # (title, summary), in arrival order, one day; written to the kind
 ]
 
 
-def _replay_day(reports, start, step=timedelta(hours=1)):
+def _replay_day(reports, start, step=timedelta(hours=1), older=True):
     """Reports arriving `step` apart from `start`, among three older stories of the topic
-    (as in operation: how telling a name is comes from the stories open)."""
+    (as in operation: how telling a name is comes from the stories open), or alone."""
     from monitor.story.features import vocabulary_of
     from monitor.topic.match import load_topic, match_item
 
@@ -495,7 +495,7 @@ def _replay_day(reports, start, step=timedelta(hours=1)):
     states: list[StoryState] = []
     for number, (text, published, concepts) in enumerate(
             [(KURV_AP, "2018-10-05", INDIA_DEAL), (TRUTHER_SAUDI, "2017-10-06", SAUDI_DEAL),
-             (TELESUR_EN, "2019-07-17", REMOVAL)], start=1):
+             (TELESUR_EN, "2019-07-17", REMOVAL)][:3 if older else 0], start=1):
         states.append(new_story(number, features_for(*text, "en", day(published), concepts),
                                 day(published), f"older{number}"))
     decisions = []
@@ -544,9 +544,15 @@ def test_a_report_of_the_same_kind_the_next_day_needs_shared_facts():
     states, decisions = _replay_day([first, other_test], datetime(2026, 11, 20, 8, tzinfo=timezone.utc),
                                     step=timedelta(days=1))
     assert decisions[1].story_id is None, decisions[1].reason
+    # The same in a quiet week, the first test the only story open.
+    for second_report, joins in ((second, True), (other_test, False)):
+        states, decisions = _replay_day([first, second_report],
+                                        datetime(2026, 11, 20, 8, tzinfo=timezone.utc),
+                                        step=timedelta(days=1), older=False)
+        assert (decisions[1].story_id == 1) is joins, decisions[1].reason
 
 
-FIRST_PAIR = [  # the demo's first two reports of one event: Arabic, then English
+FIRST_PAIR = [  # the demo's reports of one event (monitor/demo/feeds): Arabic, English, ...
     ("أنقرة تدرس إعادة منظومة إس-400 الروسية لاستعادة مكانها في برنامج إف-35",
      "قالت مصادر مطلعة إن تركيا تبحث خيارات للتعامل مع منظومة الدفاع الجوي الروسية إس-400، بينها "
      "إعادتها إلى موسكو، سعياً لرفع العقوبات الأمريكية والعودة إلى برنامج المقاتلة إف-35.", "ar"),
@@ -554,6 +560,14 @@ FIRST_PAIR = [  # the demo's first two reports of one event: Arabic, then Englis
      "Turkish officials are studying options for the Russian-made S-400 air-defence system, including "
      "returning it to Moscow, as Ankara seeks readmission to the F-35 programme and relief from CAATSA "
      "sanctions, two people familiar with the talks said.", "en"),
+]
+DEMO_REST = [
+    ("Анкара обсуждает судьбу зенитных ракетных систем С-400",
+     "Турция рассматривает варианты дальнейшего использования российских комплексов С-400 «Триумф» на "
+     "фоне переговоров с США о возвращении в программу F-35 и снятии санкций CAATSA.", "ru"),
+    ("Ankara, S-400'ler için yeni seçenekleri masaya yatırdı",
+     "Türkiye'nin Rusya'dan aldığı S-400 hava savunma sistemlerinin geleceği, F-35 programına dönüş ve "
+     "CAATSA yaptırımlarının kaldırılması için Washington ile yürütülen görüşmelerde ele alındı.", "tr"),
 ]
 
 
@@ -568,3 +582,14 @@ def test_first_reports_of_one_event_in_two_languages_join():
     states, decisions = _replay_day(FIRST_PAIR, datetime(2026, 11, 20, 8, tzinfo=timezone.utc),
                                     step=timedelta(days=1))
     assert decisions[1].story_id is None, decisions[1].reason
+
+
+def test_the_demos_four_reports_form_one_story_in_any_order():
+    # Feeds are fetched concurrently, so any language may come first; the reports share no
+    # name, number or wording across their scripts, only the time, Turkey and the frame.
+    from itertools import permutations
+
+    for order in permutations(FIRST_PAIR + DEMO_REST):
+        states, decisions = _replay_day(list(order), datetime(2026, 11, 20, 8, tzinfo=timezone.utc),
+                                        step=timedelta(seconds=1), older=False)
+        assert len(states) == 1, [(report[2], d.reason) for report, d in zip(order, decisions)]
