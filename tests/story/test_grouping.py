@@ -282,10 +282,10 @@ def test_undated_replay_puts_precision_first():
 
 def test_stand_in_lexicon_live_replay_no_worse_than_measured():
     # Without the topic's matcher (no actors, no vocabulary) the live stream still groups
-    # well: bench/README.md gives 1.000 / 0.792; a little room for changes.
+    # well: bench/README.md gives 1.000 / 0.752; a little room for changes.
     report = _dev_report("live", stand_in=True)
     assert report.precision >= 0.95
-    assert report.recall >= 0.75
+    assert report.recall >= 0.72
 
 
 def test_dev_replay_is_the_same_under_any_string_hash_seed():
