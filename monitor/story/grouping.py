@@ -221,7 +221,6 @@ class Tuning:
     # Conflicting rare concepts (another buyer) scale the score down; with fewer than
     # 1 / rare_concept_share stories open no concept counts as rare.
     concept_conflict: bool = True
-    conflict_actors_only: bool = False
     rare_concept_share: float = 0.15  # concepts in at most this share of stories are rare
     conflict_weight: float = 0.05  # share of the concept vector a conflicting concept needs
     conflict_factor: float = 0.6  # score factor for a conflict
@@ -234,17 +233,19 @@ class Tuning:
     kin_wording: float = 0.15  # ... and shared wording (so the same language)
     rewrite_fact: float = 0.8  # a fact this telling and ...
     rewrite_wording: float = 0.8  # ... this much shared wording: kinds cannot conflict
-    # A join needs evidence that the reports tell one event: shared facts or wording of
-    # this weight. Time proximity only adds to such evidence, never replaces it.
+    # A join by score needs evidence that the reports tell one event: shared facts or
+    # wording of this weight. Time proximity only adds to such evidence, never replaces it.
     min_evidence: float = 0.5
-    # With fewer than 3 stories open no fact can be weighed; the first reports of one
-    # event in two languages join on the same leading actors, a frame this close, dates
-    # within close_days and nothing that conflicts.
-    first_pair_frame: float = 0.85
+    min_evidence_few: float = 0.2  # ... with fewer than 3 stories open, when facts weigh little
+    # Within this many hours of a story's latest report, the same kind of development by
+    # the same actors joins without shared facts (reports in other languages or words) ...
     same_development: bool = True
     same_development_hours: float = 3.0
+    # ... and so does a report whose lead names no kind, when the story is the only one of
+    # its actors in those hours and the concept frames are this close (the first reports
+    # of one event in two languages).
     first_pair: bool = True
-    min_evidence_few: float = 0.2  # ... and with fewer than 3 stories open, when facts weigh little
+    first_pair_frame: float = 0.85
     decisive_kinds: bool = True  # any kind of the story's, not only a confident one, conflicts
     topic_name: float = 0.1  # most a name of the topic itself (its lexicon, its seeds) weighs
 
@@ -276,10 +277,8 @@ class _Specificity:
     """
 
     def __init__(self, features: StoryFeatures, stories: list[StoryState],
-                 vocabulary: TopicVocabulary = NO_VOCABULARY,
-                 actors: frozenset[str] = frozenset()) -> None:
+                 vocabulary: TopicVocabulary = NO_VOCABULARY) -> None:
         self.total = len(stories)
-        self.actors = actors
         self.topic_words = vocabulary.words
         named = _buckets(vocabulary.names)
         self.topic_names = {e for e in features.entities
@@ -434,13 +433,12 @@ def _concept_conflict(features: StoryFeatures, story: StoryState, spec: _Specifi
     norm = _norm(features.concepts)
     mine = [c for c, w in features.concepts.items()
             if w / norm >= TUNING.conflict_weight and spec.concept_df.get(c, 0) <= rare
-            and c not in story.centroid and (not TUNING.conflict_actors_only or c in spec.actors)]
+            and c not in story.centroid]
     if not mine:
         return None
     theirs = [c for c, w in story.centroid.items()
               if w / story.item_count >= TUNING.conflict_weight
-              and spec.concept_df.get(c, 0) <= rare and c not in features.concepts
-              and (not TUNING.conflict_actors_only or c in spec.actors)]
+              and spec.concept_df.get(c, 0) <= rare and c not in features.concepts]
     if theirs:
         return f"{min(mine)} rather than {min(theirs)}"
     if story.item_count >= TUNING.one_sided_members:
@@ -515,7 +513,7 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
     # 2. The same event, told in other words or another language.
     # Specificity over every candidate, in the window or not: how common a name is on the
     # topic does not depend on when the item appeared.
-    spec = _Specificity(features, candidates, vocabulary, actors)
+    spec = _Specificity(features, candidates, vocabulary)
     scored = sorted(((_compare(features, s, spec), s) for s in live),
                     key=lambda pair: (-pair[0].score, pair[1].id))
     if not scored:
@@ -547,7 +545,7 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
         return StoryDecision(story.id, "same_event", evidence.score,
                              f"Same event as story {story.id} (score {evidence.score:.2f}): "
                              f"{why}{rewrite}.")
-    # 3. Within hours: the same kind of development by the same actors, nothing in conflict.
+    # 3. Within hours: the same kind of development by the same actors.
     sibling = _same_development(features, scored, actors)
     if sibling is not None:
         sib_evidence, sib_story = sibling
@@ -593,7 +591,9 @@ def _same_development(features: StoryFeatures, scored: list[tuple[_Evidence, Sto
     does not have (the Portuguese "exclusão da Turquia" the hour the English reports of
     Turkey's removal appear); two developments of one kind by one actor within hours are
     rare, while reports of one are the rule. Hours, not days: a busy week brings Turkey's
-    radar test and its Black Sea test a day apart.
+    radar test and its Black Sea test within a day of each other. When the item's lead or
+    the story names no kind, the story must be the only one of the item's actors within
+    those hours, with no conflicting concept and frames at least `first_pair_frame` alike.
     """
     mine = leading_actors(features.concepts, actors)
     if not TUNING.same_development or not mine or features.event_time is None:
@@ -608,8 +608,8 @@ def _same_development(features: StoryFeatures, scored: list[tuple[_Evidence, Sto
                 return evidence, story
             if evidence.conflict is None and evidence.frame >= TUNING.first_pair_frame:
                 unsure.append((evidence, story))
-    # A lead that names no kind of development (a headline on Ankara weighing options)
-    # joins only the one story of its actors within hours in so close a frame.
+    # Without a kind to compare (a headline on Ankara weighing options) only the one
+    # story of its actors within those hours will do.
     return unsure[0] if len(unsure) == 1 and TUNING.first_pair else None
 
 
