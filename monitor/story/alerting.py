@@ -106,8 +106,10 @@ def update_summary(state: Any, since: "Any | Mapping[str, Any] | datetime",
         return line
     named = [f"“{_isolated(_clipped(title, 100))}” ({_language(lang)}, {outlet})"
              for _, lang, outlet, title in fresh[-shown:]]
-    rest = len(fresh) - len(named)
-    return (f"{line}: new report{'s' if len(fresh) != 1 else ''} " + "; ".join(named)
+    # The state keeps the latest headlines only; the item count knows how many are new.
+    total = max(len(fresh), state.item_count - old_items) if old_items is not None else len(fresh)
+    rest = total - len(named)
+    return (f"{line}: new report{'s' if total != 1 else ''} " + "; ".join(named)
             + (f"; and {rest} more" if rest > 0 else ""))
 
 

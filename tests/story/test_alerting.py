@@ -71,3 +71,12 @@ def test_breaking_when_many_outlets_report_within_minutes():
     state = _story(REPORTS[:3], step=timedelta(minutes=4))
     assert is_breaking(state, T0 + timedelta(minutes=10), policy)
     assert not is_breaking(state, T0 + timedelta(hours=3), policy)
+
+
+def test_an_update_after_many_reports_counts_those_it_no_longer_keeps():
+    from monitor.story.grouping import MAX_HEADLINES
+
+    many = [(f"outlet{n}.example", "en", f"Report number {n} on Turkey's F-35 exit") for n in range(30)]
+    summary = update_summary(_story(many), _story(many[:1]), shown=3)
+    assert summary.startswith("+29 outlets, +29 items: new reports “Report number 27")
+    assert summary.endswith("; and 26 more") and MAX_HEADLINES < 29
