@@ -5,8 +5,10 @@ Pure and deterministic, no I/O. `features_for` turns an item's title and text in
 consonant skeletons (so that Grisham, غريشام and Гришэм meet) and translated places as
 fixed keys (Black Sea, البحر الأسود, Черное море), quantities with their scale ("$5bn",
 "5 مليار", "5 млрд"), calendar days and the latest full date stated, content words, and
-the kinds of development (test, delivery, signing...) and ordinals ("a second batch") of
-the lead. `monitor.story.grouping` compares these with stories.
+the kinds of development (test, delivery, signing, statement...) and ordinals ("a second
+batch") of the lead. `topic_vocabulary`/`vocabulary_of` give a topic's own names and words
+(from its lexicon forms and seed articles), which say nothing about one event.
+`monitor.story.grouping` compares these with stories.
 """
 from __future__ import annotations
 
@@ -339,6 +341,10 @@ _KIND_STEMS: dict[str, tuple[str, ...]] = {
                   "aggiuntiv", "amplia"),
     "deployment": ("deploy", "stationed", "نشر", "konuslan", "развер", "deploie", "stationier",
                    "schier", "desdobr"),
+    # A reaction or comment: a spokesman's or ministry's word on an earlier development.
+    "statement": ("statement", "spokes", "بيان", "المتحدث", "متحدث", "aciklama", "sozcu",
+                  "заявлени", "заявил", "официальный представител", "communique", "porte-parole",
+                  "erklarung", "sprecher", "dichiarazion", "portavoce", "declarac", "porta-voz"),
 }
 _KIND_PATTERNS = {
     kind: re.compile(r"(?<![^\W\d_])(?:و|ب|ل|ف|ال|وال|بال|لل)?(?:" +

@@ -5,7 +5,7 @@ Pure logic, no I/O, deterministic. The store persists `StoryState` (and may pers
 
     features = features_for(title, text, lang, published, match.concepts)
     candidates = [states[i] for i in index.candidate_ids(features)]   # or the same in SQL
-    decision = assign_story(features, candidates, now, window)
+    decision = assign_story(features, candidates, now, window, actors, vocabulary_of(topic))
     if decision.story_id is None:
         state = new_story(next_id, features, now, outlet, decision.related_to)
     else:
@@ -14,18 +14,31 @@ Pure logic, no I/O, deterministic. The store persists `StoryState` (and may pers
 
 The text features (`monitor.story.features`) are computed once per item; this module keeps
 the story states, decides, and holds the alert policy. Two items join when they are copies
-of one text (MinHash over word shingles, within a language) or when they report one event:
-the same topic frame (the matcher's concept vector, which works across languages), the
-same kind of development (test, delivery, signing...), shared wording within a language,
-and facts that name *this* event rather than the topic: people and places (compared on a
-consonant skeleton so that Grisham, غريشام and Гришэм meet; translated places such as the
-Black Sea by name), numbers with their scale ("$5bn", "5 مليار", "5 млрд") and calendar
-dates. How telling a fact is comes from the candidate stories themselves: a name most of
-them share (Turkey, Ankara) is the topic, a name one of them has (Sinop) is an event; a
-name is also weighed among the stories in the item's own language, since stories in other
-scripts cannot show it. Conflicting evidence holds a join back: a rare concept only the
-item has against one only the story has (another buyer: Saudi Arabia, not India), or one
-that none of a well-reported story's items has.
+of one text (MinHash over word shingles, within a language) or when there is evidence that
+they report one event: facts that name *this* event rather than the topic (people and
+places compared on a consonant skeleton so that Grisham, غريشام and Гришэм meet; translated
+places such as the Black Sea by name; numbers with their scale, "$5bn", "5 مليار", "5 млрд";
+calendar dates) and shared wording within a language. How telling a fact is comes from the
+candidate stories (a name most of them share is the topic, a name one of them has is an
+event) and from the topic itself: the names its seed articles and its full-name lexicon
+forms mention, and the words of its forms and seeds (`TopicVocabulary`: Turkey, Ankara,
+Erdoğan, "Hakan Fidan", "air defence", "tested"), weigh little however few stories are
+open. Time proximity and the topic frame only add to such
+evidence; without it (weight `min_evidence`) a busy week would fold every development of
+one actor into one story.
+
+One exception, because reports of one event in other languages or words often share no
+such fact: within `same_development_hours` of a story's latest report, an item led by the
+same actors (the lexicon's `story_actors`) that reports the same kind of development joins;
+so does one whose lead names no kind, when it is the only such story and its frame is as
+close as `first_pair_frame` (the first reports of one event in two languages).
+
+A different kind of development (test, delivery, deal, sanctions, removal, suspension,
+talks, expansion, deployment, statement), a "second" batch, or another buyer is another
+event: it starts a new story, linked to the story it develops (`related_to`) and alerting
+as new. Conflicting evidence holds a join back: a rare concept only the item has against
+one only the story has (another buyer: Saudi Arabia, not India), or one that none of a
+well-reported story's items has.
 
 Time: an item's event time is its published date, else the latest full date its text
 states. Two dated reports more than `window` apart are different events. An undated item
@@ -36,7 +49,8 @@ with some shared wording and no conflict. A dated item that shares a telling fac
 of a story's wording is a rewrite: the kind its first sentence recalls does not hold it back.
 
 `should_alert`, `is_breaking` and `update_summary` turn a story's state into alert
-decisions; the caller keeps when it last alerted.
+decisions and text (an update names the new reports' headlines and languages); the caller
+keeps when it last alerted.
 """
 from __future__ import annotations
 
@@ -46,6 +60,7 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping
 
 # Text features live in monitor.story.features; the names callers use are re-exported here.
+from monitor.story.alerting import StoryAlertPolicy, is_breaking, should_alert, update_summary
 from monitor.story.features import (MINHASH_SIZE, StoryFeatures, TopicVocabulary, entity_match,
                                     features_for, fold, minhash, minhash_similarity, skeleton,
                                     stable_hash, topic_vocabulary)
@@ -68,6 +83,8 @@ NO_VOCABULARY = TopicVocabulary()
 
 MAX_SIGNATURES = 16  # member signatures kept for near-duplicate checks
 MAX_KEYS = 80  # entity/term keys kept per story (most frequent first)
+MAX_HEADLINES = 20  # latest members' headlines kept for update alerts
+HEADLINE_CHARS = 160
 
 
 @dataclass
@@ -92,6 +109,8 @@ class StoryState:
     fingerprints: list[str] = field(default_factory=list)
     recent: list[tuple[datetime, str]] = field(default_factory=list)  # arrivals (burst check)
     related_to: int | None = None  # earlier story this one develops
+    # The latest members as (seen at, language, outlet, headline): what an update names.
+    headlines: list[tuple[datetime, str, str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -101,6 +120,7 @@ class StoryState:
         data["outlets"] = {k: _iso(v) for k, v in self.outlets.items()}
         data["signatures"] = [[lang, sig] for lang, sig in self.signatures]
         data["recent"] = [[_iso(t), outlet] for t, outlet in self.recent]
+        data["headlines"] = [[_iso(t), lang, outlet, title] for t, lang, outlet, title in self.headlines]
         return data
 
     @classmethod
@@ -112,6 +132,8 @@ class StoryState:
         values["outlets"] = {k: _parse_iso(v) for k, v in values.get("outlets", {}).items()}
         values["signatures"] = [(lang, list(sig)) for lang, sig in values.get("signatures", [])]
         values["recent"] = [(_parse_iso(t), o) for t, o in values.get("recent", [])]
+        values["headlines"] = [(_parse_iso(t), lang, outlet, title)
+                               for t, lang, outlet, title in values.get("headlines", [])]
         return cls(**values)
 
 
@@ -155,6 +177,8 @@ def add_item(state: StoryState, features: StoryFeatures, seen_at: datetime,
     if features.fingerprint not in new.fingerprints:
         new.fingerprints = (new.fingerprints + [features.fingerprint])[-MAX_SIGNATURES * 4:]
     new.recent = sorted(new.recent + [(seen_at, outlet)])[-50:]
+    new.headlines = (new.headlines + [(seen_at, features.lang, outlet,
+                                       features.title[:HEADLINE_CHARS])])[-MAX_HEADLINES:]
     return new
 
 
@@ -197,7 +221,6 @@ class Tuning:
     # Conflicting rare concepts (another buyer) scale the score down; with fewer than
     # 1 / rare_concept_share stories open no concept counts as rare.
     concept_conflict: bool = True
-    conflict_actors_only: bool = False
     rare_concept_share: float = 0.15  # concepts in at most this share of stories are rare
     conflict_weight: float = 0.05  # share of the concept vector a conflicting concept needs
     conflict_factor: float = 0.6  # score factor for a conflict
@@ -210,16 +233,20 @@ class Tuning:
     kin_wording: float = 0.15  # ... and shared wording (so the same language)
     rewrite_fact: float = 0.8  # a fact this telling and ...
     rewrite_wording: float = 0.8  # ... this much shared wording: kinds cannot conflict
-    # A join needs evidence that the reports tell one event: shared facts or wording of
-    # this weight. Time proximity only adds to such evidence, never replaces it.
+    # A join by score needs evidence that the reports tell one event: shared facts or
+    # wording of this weight. Time proximity only adds to such evidence, never replaces it.
     min_evidence: float = 0.5
-    # With fewer than 3 stories open no fact can be weighed; the first reports of one
-    # event in two languages join on the same leading actors, a frame this close, dates
-    # within close_days and nothing that conflicts.
-    first_pair_frame: float = 0.9
+    min_evidence_few: float = 0.2  # ... with fewer than 3 stories open, when facts weigh little
+    # Within this many hours of a story's latest report, the same kind of development by
+    # the same actors joins without shared facts (reports in other languages or words) ...
     same_development: bool = True
     same_development_hours: float = 3.0
+    # ... and so does a report whose lead names no kind, when the story is the only one of
+    # its actors in those hours and the concept frames are this close (the first reports
+    # of one event in two languages).
     first_pair: bool = True
+    first_pair_frame: float = 0.85
+    decisive_kinds: bool = True  # any kind of the story's, not only a confident one, conflicts
     topic_name: float = 0.1  # most a name of the topic itself (its lexicon, its seeds) weighs
 
 
@@ -250,10 +277,8 @@ class _Specificity:
     """
 
     def __init__(self, features: StoryFeatures, stories: list[StoryState],
-                 vocabulary: TopicVocabulary = NO_VOCABULARY,
-                 actors: frozenset[str] = frozenset()) -> None:
+                 vocabulary: TopicVocabulary = NO_VOCABULARY) -> None:
         self.total = len(stories)
-        self.actors = actors
         self.topic_words = vocabulary.words
         named = _buckets(vocabulary.names)
         self.topic_names = {e for e in features.entities
@@ -295,7 +320,9 @@ class _Specificity:
     def term_weight(self, term: str) -> float:
         # Only stories with items in the item's language can show its words: among them
         # the topic's vocabulary (tested, air defence, Russian-made) is common.
-        weight = self.weight(self.term_df[term], self.lang_total)
+        # Too few stories to weigh words by: all count alike (wording is a share of the
+        # item's words), except the topic's own.
+        weight = self.weight(self.term_df[term], self.lang_total) if self.lang_total >= 3 else 1.0
         return min(weight, TUNING.topic_name) if term in self.topic_words else weight
 
     def weight(self, df: int, total: int | None = None) -> float:
@@ -357,7 +384,7 @@ def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> 
     kinds_agree = None
     if features.kinds and known_kinds & set(features.kinds):
         kinds_agree = True
-    elif features.kinds and known_kinds and not rewrite:
+    elif features.kinds and (known_kinds if TUNING.decisive_kinds else confident) and not rewrite:
         kinds_agree = False
     conflict = _concept_conflict(features, story, spec)
     closeness = 0.0
@@ -383,7 +410,8 @@ def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> 
     score *= gate
     if conflict:
         score *= TUNING.conflict_factor
-    shared = ([f"name {e.lstrip('~')}" for e in entities[:4]] + [f"number {n}" for n in numbers[:2]]
+    named = [e for e in entities if e not in spec.topic_names]  # the topic's own say nothing
+    shared = ([f"name {e.lstrip('~')}" for e in named[:4]] + [f"number {n}" for n in numbers[:2]]
               + [f"date {d}" for d in dates[:2]])
     rewrite_of_other_kind = (rewrite and bool(features.kinds) and bool(confident)
                              and not story_kinds & set(features.kinds))
@@ -405,13 +433,12 @@ def _concept_conflict(features: StoryFeatures, story: StoryState, spec: _Specifi
     norm = _norm(features.concepts)
     mine = [c for c, w in features.concepts.items()
             if w / norm >= TUNING.conflict_weight and spec.concept_df.get(c, 0) <= rare
-            and c not in story.centroid and (not TUNING.conflict_actors_only or c in spec.actors)]
+            and c not in story.centroid]
     if not mine:
         return None
     theirs = [c for c, w in story.centroid.items()
               if w / story.item_count >= TUNING.conflict_weight
-              and spec.concept_df.get(c, 0) <= rare and c not in features.concepts
-              and (not TUNING.conflict_actors_only or c in spec.actors)]
+              and spec.concept_df.get(c, 0) <= rare and c not in features.concepts]
     if theirs:
         return f"{min(mine)} rather than {min(theirs)}"
     if story.item_count >= TUNING.one_sided_members:
@@ -460,6 +487,8 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
     `actors` are the topic's actor concepts (the lexicon's `story_actors`): a story led by
     other actors than the item (India's delivery, Turkey's purchase) is never joined,
     however close in time and words: a wrong merge would hide an event's alert.
+    `vocabulary` is the topic's own names and words (`features.vocabulary_of(topic)`),
+    which are no evidence that two reports tell one event.
     """
     live = sorted((s for s in candidates if _in_window(features, s, window)), key=lambda s: s.id)
     mine = leading_actors(features.concepts, actors)
@@ -484,7 +513,7 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
     # 2. The same event, told in other words or another language.
     # Specificity over every candidate, in the window or not: how common a name is on the
     # topic does not depend on when the item appeared.
-    spec = _Specificity(features, candidates, vocabulary, actors)
+    spec = _Specificity(features, candidates, vocabulary)
     scored = sorted(((_compare(features, s, spec), s) for s in live),
                     key=lambda pair: (-pair[0].score, pair[1].id))
     if not scored:
@@ -496,10 +525,11 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
         # Without time to go by, many weak hints (Ankara, Turkey, the US) are not enough:
         # it takes one telling fact (Sinop, Grisham) or much shared wording.
         threshold = max(threshold, evidence.score + 0.01)
-    if spec.total >= 3 and evidence.content < TUNING.min_evidence:
+    if evidence.content < (TUNING.min_evidence if spec.total >= 3 else TUNING.min_evidence_few):
         # Close in time and on the same topic is what a busy week is made of: without a
-        # shared fact or wording nothing says the reports tell one event (with fewer
-        # than three stories open no fact can be weighed, and the frame decides).
+        # shared fact or wording nothing says the reports tell one event (reports within
+        # hours are judged by `_same_development` below). With fewer than three stories
+        # open a fact weighs only `few_stories_weight`, so less is asked of it.
         threshold = max(threshold, evidence.score + 0.01)
     why = ", ".join(evidence.shared) or "topic concepts only"
     if (evidence.score >= threshold and features.ordinals and story.ordinals
@@ -515,7 +545,7 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
         return StoryDecision(story.id, "same_event", evidence.score,
                              f"Same event as story {story.id} (score {evidence.score:.2f}): "
                              f"{why}{rewrite}.")
-    # 3. Within hours: the same kind of development by the same actors, nothing in conflict.
+    # 3. Within hours: the same kind of development by the same actors.
     sibling = _same_development(features, scored, actors)
     if sibling is not None:
         sib_evidence, sib_story = sibling
@@ -561,7 +591,9 @@ def _same_development(features: StoryFeatures, scored: list[tuple[_Evidence, Sto
     does not have (the Portuguese "exclusão da Turquia" the hour the English reports of
     Turkey's removal appear); two developments of one kind by one actor within hours are
     rare, while reports of one are the rule. Hours, not days: a busy week brings Turkey's
-    radar test and its Black Sea test a day apart.
+    radar test and its Black Sea test within a day of each other. When the item's lead or
+    the story names no kind, the story must be the only one of the item's actors within
+    those hours, with no conflicting concept and frames at least `first_pair_frame` alike.
     """
     mine = leading_actors(features.concepts, actors)
     if not TUNING.same_development or not mine or features.event_time is None:
@@ -576,8 +608,8 @@ def _same_development(features: StoryFeatures, scored: list[tuple[_Evidence, Sto
                 return evidence, story
             if evidence.conflict is None and evidence.frame >= TUNING.first_pair_frame:
                 unsure.append((evidence, story))
-    # A lead that names no kind of development (a headline on Ankara weighing options)
-    # joins only the one story of its actors within hours in so close a frame.
+    # Without a kind to compare (a headline on Ankara weighing options) only the one
+    # story of its actors within those hours will do.
     return unsure[0] if len(unsure) == 1 and TUNING.first_pair else None
 
 
@@ -661,81 +693,6 @@ class StoryIndex:
 
 
 # ---------------------------------------------------------------------------
-# Alert policy
-
-@dataclass(frozen=True)
-class StoryAlertPolicy:
-    min_items: int = 1  # items a story needs before its first alert
-    update_interval: timedelta = timedelta(hours=6)
-    min_new_outlets: int = 3  # outlets new since the last alert that justify an update
-    breaking_items: int = 5  # this many items ...
-    breaking_outlets: int = 3  # ... from this many outlets ...
-    breaking_window: timedelta = timedelta(minutes=60)  # ... within this time: breaking
-
-
-def should_alert(state: StoryState, last_alert_at: datetime | None, now: datetime,
-                 policy: StoryAlertPolicy) -> str | None:
-    """"new" for a story's first alert, "update" when it grew enough since, else None."""
-    now = _utc(now)
-    if last_alert_at is None:
-        return "new" if state.item_count >= policy.min_items else None
-    last_alert_at = _utc(last_alert_at)
-    if now - last_alert_at < policy.update_interval:
-        return None
-    grown = sum(1 for seen in state.outlets.values() if seen > last_alert_at)
-    new_langs = sum(1 for seen in state.langs.values() if seen > last_alert_at)
-    if grown >= policy.min_new_outlets or (new_langs and grown):
-        return "update"
-    return None
-
-
-def is_breaking(state: StoryState, now: datetime, policy: StoryAlertPolicy) -> bool:
-    """Unusually fast growth: many items from several outlets in a short time."""
-    since = _utc(now) - policy.breaking_window
-    recent = [(t, o) for t, o in state.recent if t >= since]
-    return (len(recent) >= policy.breaking_items
-            and len({o for _, o in recent}) >= policy.breaking_outlets)
-
-
-_LANGUAGE_NAMES = {"en": "English", "ar": "Arabic", "tr": "Turkish", "ru": "Russian",
-                   "fa": "Persian", "fr": "French", "de": "German", "it": "Italian",
-                   "pt": "Portuguese", "es": "Spanish", "el": "Greek", "sr": "Serbian",
-                   "zh": "Chinese", "ur": "Urdu", "he": "Hebrew", "uk": "Ukrainian"}
-
-
-def update_summary(state: StoryState, since: "StoryState | Mapping[str, Any] | datetime") -> str:
-    """One line on how a story grew, e.g. "+7 outlets, now also in Arabic and Russian".
-
-    `since` is the story as it was at the last alert, a mapping of its counts
-    (`item_count`, `outlets`, `langs`) or the time of the last alert.
-    """
-    if isinstance(since, datetime):
-        cut = _utc(since)
-        old_outlets = {o for o, t in state.outlets.items() if t <= cut}
-        old_langs = {lang for lang, t in state.langs.items() if t <= cut}
-        old_items = None
-    elif isinstance(since, StoryState):
-        old_outlets, old_langs, old_items = set(since.outlets), set(since.langs), since.item_count
-    else:
-        old_outlets = set(since.get("outlets", ()))
-        old_langs = set(since.get("langs", ()))
-        old_items = since.get("item_count")
-    parts = []
-    new_outlets = len(set(state.outlets) - old_outlets)
-    if new_outlets:
-        parts.append(f"+{new_outlets} outlet{'s' if new_outlets != 1 else ''}")
-    if old_items is not None and state.item_count > old_items:
-        more = state.item_count - old_items
-        parts.append(f"+{more} item{'s' if more != 1 else ''}")
-    langs = sorted(set(state.langs) - old_langs - {"und"})
-    if langs:
-        names = [_LANGUAGE_NAMES.get(lang, lang) for lang in langs]
-        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        parts.append(f"now also in {listed}")
-    return ", ".join(parts) or "no new outlets or languages"
-
-
-# ---------------------------------------------------------------------------
 # Helpers
 
 def _copy(state: StoryState) -> StoryState:
@@ -746,7 +703,8 @@ def _copy(state: StoryState) -> StoryState:
         terms={lang: dict(terms) for lang, terms in state.terms.items()},
         kinds=dict(state.kinds), ordinals=list(state.ordinals),
         signatures=[(lang, list(sig)) for lang, sig in state.signatures],
-        fingerprints=list(state.fingerprints), recent=list(state.recent))
+        fingerprints=list(state.fingerprints), recent=list(state.recent),
+        headlines=list(state.headlines))
 
 
 def _count(counter: dict[str, int], keys: Iterable[str]) -> dict[str, int]:

@@ -10,7 +10,11 @@ def test_demo_shows_matches_delivered_alerts_and_no_repeats(tmp_path):
         assert lang in output
     assert "Poland" not in output.split("Alerts the webhook received:")[0]  # a routine F-35 sale is not news here
     received = output.split("Alerts the webhook received:")[1].split("Second poll")[0]
-    # Alerts are titled as the feeds titled the items.
+    # One event in four languages, the Arabic report first: one story, one alert, titled
+    # as the feed titled the item.
     titles = [line.strip() for line in received.splitlines() if line.strip()]
-    assert titles and all(title in output.split("Alerts the webhook received:")[0] for title in titles)
+    assert len(titles) == 1 and titles[0] in output.split("Alerts the webhook received:")[0]
+    matched = output.split("Matched items (monitor matches):")[1].split("Alerts the webhook")[0]
+    stories = {line.split(" story ")[1].split(":")[0] for line in matched.splitlines() if " story " in line}
+    assert matched.count(" story ") == 4 and stories == {"s1"}
     assert "0 new items, 0 alerts: nothing repeats" in output

@@ -1,4 +1,5 @@
-"""One event from several outlets and languages, served as feeds: one alert, one update."""
+"""Stories served as feeds: one event from several outlets and languages gives one alert and
+one update that names the new reports; two developments of one actor on one day give two."""
 from __future__ import annotations
 
 import time
@@ -71,6 +72,21 @@ def test_one_event_across_outlets_and_languages_gives_one_alert_then_one_update(
     assert len(hook.received) == 2
     update = hook.received[1]
     assert "Update" in update["title"] and "now also in" in update["message"]
+    # The update says what is new: each report since the first alert by headline and language.
+    grew = next(line for line in update["message"].splitlines() if line.startswith("Story grew:"))
+    assert "new reports" in grew
+    first = hook.received[0]["title"]
+    named = [name for name in ("wire", "daily", "arabic", "russian", "turkish") if EVENT[name][0] in grew]
+    languages = {"wire": "English", "daily": "English", "arabic": "Arabic", "russian": "Russian",
+                 "turkish": "Turkish"}
+    # The three reports after the first alert, up to the one that triggered the update
+    # (feeds are polled concurrently, so which report came first varies).
+    alerted = next(name for name in ("wire", "daily", "arabic") if EVENT[name][0] in first)
+    assert set(named) - {"russian", "turkish"} == {"wire", "daily", "arabic"} - {alerted}, grew
+    assert len(named) == 3 and len({"russian", "turkish"} & set(named)) == 1, grew
+    for name in named:
+        assert f"{EVENT[name][0]}\u2069” ({languages[name]}, " in grew or \
+            f"{EVENT[name][0]}” ({languages[name]}, " in grew, grew
     stories = store.list_stories()
     assert len(stories) == 1
     assert stories[0]["item_count"] == 5 and set(stories[0]["langs"]) == {"en", "ar", "ru", "tr"}
@@ -138,4 +154,41 @@ def test_a_story_is_stored_as_its_members_and_reads_back_as_it_was_in_memory(mon
     assert store.pending_stories() == [] and store.list_stories()[0]["item_count"] == 6
     reread = StoryBook(store, config.story_window).of("s400-f35", now)[story["id"]].state
     assert reread == in_memory == _fresh_state(store, story["id"])
+    store.close()
+
+
+DEVELOPMENTS = {
+    "wire": ("Turkey test-fires Russian S-400 missile system near Sinop",
+             "Turkey's military tested the Russian-made S-400 air defence system on Friday near the Black Sea "
+             "city of Sinop, local media reported."),
+    "daily": ("Russia and Turkey sign deal for a second S-400 regiment",
+              "Rosoboronexport and Ankara signed a contract for a second regiment of S-400 air defence systems, "
+              "the Russian arms exporter said."),
+}
+
+
+def test_two_developments_of_one_actor_on_one_day_give_two_new_alerts(monitor_setup):
+    # Both Turkey's, both about its S-400s, served the same hour: a test and a new deal.
+    routes = {f"/{name}.xml": Route(rss([{"title": t, "summary": s, "guid": f"{name}-1"}], name))
+              for name, (t, s) in DEVELOPMENTS.items()}
+    with FeedServer(routes) as server, WebhookReceiver() as hook:
+        setup = monitor_setup([server.url(f"/{name}.xml") for name in DEVELOPMENTS], [hook.apprise_url()])
+        config = load_config(setup.config_path, environ={})
+        store = Store.open(config.database)
+        store.sync_feeds(config.feeds)
+        runtime = build_runtime(config)
+        targets = build_targets(config.alerts)
+        try:
+            report = poll_once(store, runtime, everything=True)
+            send_due_alerts(store, targets, config.alerts)
+        finally:
+            runtime.close()
+    assert (report.new_items, report.matched, report.alerts) == (2, 2, 2)
+    titles = sorted(message["title"] for message in hook.received)
+    # Two new alerts, each titled as its feed titled the item (updates would say "Update: ").
+    assert titles == sorted(title for title, _ in DEVELOPMENTS.values()), titles
+    stories = sorted(store.list_stories(), key=lambda row: row["id"])
+    assert [row["item_count"] for row in stories] == [1, 1]
+    # The later development is linked to the earlier one.
+    assert stories[1]["related_to"] == stories[0]["id"]
     store.close()

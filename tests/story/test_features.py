@@ -65,6 +65,10 @@ def test_stated_day_is_the_latest_full_date_in_the_text():
     ("Россия начала поставки С-400 в Индию", "", ["delivery"]),
     ("", "استبعدت الولايات المتحدة تركيا من برنامج إف-35. وقعت روسيا عقدا", ["removal"]),
     ("India and Russia sign S-400 deal", "", ["deal"]),
+    # A reaction is a development of its own, alone or beside the one it comments on.
+    ("Turkish foreign ministry statement: S-400 purchase is a sovereign decision", "", ["statement"]),
+    ("", "قال المتحدث باسم الخارجية الهندية إن نيودلهي على اتصال مع واشنطن بشأن إس-400.", ["statement"]),
+    ("МИД Турции заявил, что исключение из программы F-35 несправедливо", "", ["removal", "statement"]),
 ])
 def test_kinds_come_from_the_lead(title, text, kinds):
     # Only the headline, else the first sentence: later sentences recall the past.

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.story.grouping import (StoryAlertPolicy, StoryFeatures, StoryIndex, StoryState, add_item,
-                           assign_story, entity_match, features_for, is_breaking, new_story,
-                           should_alert, skeleton, update_summary)
+from monitor.story.grouping import (StoryFeatures, StoryIndex, StoryState, add_item, assign_story,
+                                    entity_match, features_for, new_story, skeleton)
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"
@@ -237,33 +236,6 @@ def test_index_returns_the_story_sharing_names():
     assert index.candidate_ids(arabic, limit=1) == [1]
 
 
-def test_alert_policy_new_then_one_update():
-    policy = StoryAlertPolicy(update_interval=timedelta(hours=6), min_new_outlets=2)
-    t0 = day("2019-07-17")
-    state = story_of((TELESUR_EN, "en", "2019-07-17", REMOVAL))
-    assert should_alert(state, None, t0, policy) == "new"
-    arabic = features_for(*OKAZ_AR, "ar", None, REMOVAL)
-    grown = add_item(state, arabic, t0 + timedelta(hours=1), "okaz.com.sa")
-    assert should_alert(grown, t0, t0 + timedelta(hours=2), policy) is None  # too soon
-    assert should_alert(grown, t0, t0 + timedelta(hours=7), policy) == "update"  # new language
-    assert should_alert(state, t0, t0 + timedelta(hours=7), policy) is None  # nothing new
-    assert update_summary(grown, state) == "+1 outlet, +1 item, now also in Arabic"
-    assert update_summary(grown, t0) == "+1 outlet, now also in Arabic"
-
-
-def test_breaking_when_many_outlets_report_within_minutes():
-    policy = StoryAlertPolicy(breaking_items=3, breaking_outlets=3,
-                              breaking_window=timedelta(minutes=30))
-    t0 = day("2020-10-16")
-    features = features_for(*SINOP_EN, "en", t0, TEST_FIRING)
-    state = new_story(1, features, t0, "a.example")
-    state = add_item(state, features, t0 + timedelta(minutes=5), "b.example")
-    assert not is_breaking(state, t0 + timedelta(minutes=10), policy)
-    state = add_item(state, features, t0 + timedelta(minutes=9), "c.example")
-    assert is_breaking(state, t0 + timedelta(minutes=10), policy)
-    assert not is_breaking(state, t0 + timedelta(hours=3), policy)
-
-
 def _bench():
     spec = importlib.util.spec_from_file_location(
         "bench_story_eval", Path(__file__).resolve().parents[2] / "bench" / "story_eval.py")
@@ -310,10 +282,10 @@ def test_undated_replay_puts_precision_first():
 
 def test_stand_in_lexicon_live_replay_no_worse_than_measured():
     # Without the topic's matcher (no actors, no vocabulary) the live stream still groups
-    # well: bench/README.md gives 1.000 / 0.792; a little room for changes.
+    # well: bench/README.md gives 1.000 / 0.752; a little room for changes.
     report = _dev_report("live", stand_in=True)
     assert report.precision >= 0.95
-    assert report.recall >= 0.75
+    assert report.recall >= 0.72
 
 
 def test_dev_replay_is_the_same_under_any_string_hash_seed():
@@ -492,3 +464,132 @@ def test_expanded_supplies_do_not_join_the_delivery_story():
     assert item.kinds == ["expansion"]
     decision = assign_story(item, _with_other_events(story), day("2025-08-20"), WEEK, INDIA_ACTORS)
     assert decision.story_id is None and decision.related_to == 1, decision.reason
+
+
+# --- busy days: several developments of one actor, hours apart -------------------------
+
+BUSY_DAY = [  # (title, summary), in arrival order, one day; written to the kinds of news
+    ("Turkey test-fires Russian S-400 missile system near Sinop",
+     "Turkey's military tested the Russian-made S-400 air defence system on Friday near the Black Sea "
+     "city of Sinop, local media reported."),
+    ("Turkey tests S-400 air defence system in Sinop, defying US",
+     "Turkey tested its Russian S-400 air defence system near Sinop on the Black Sea coast on Friday, "
+     "footage showed, despite repeated US warnings."),
+    ("CAATSA: which Turkish entities could be sanctioned over the S-400?",
+     "Washington is weighing sanctions under CAATSA on Turkey's defence procurement agency and its "
+     "head over the purchase of the Russian S-400, officials said."),
+    ("Russia and Turkey sign deal for a second S-400 regiment",
+     "Rosoboronexport and Ankara signed a contract for a second regiment of S-400 air defence systems, "
+     "the Russian arms exporter said."),
+]
+
+
+def _replay_day(reports, start, step=timedelta(hours=1), older=True):
+    """Reports arriving `step` apart from `start`, among three older stories of the topic
+    (as in operation: how telling a name is comes from the stories open), or alone."""
+    from monitor.story.features import vocabulary_of
+    from monitor.topic.match import load_topic, match_item
+
+    topic = load_topic("s400-f35", ROOT / "config" / "topics" / "s400-f35.toml",
+                       sorted((ROOT / "seeds").glob("*.txt")))
+    states: list[StoryState] = []
+    for number, (text, published, concepts) in enumerate(
+            [(KURV_AP, "2018-10-05", INDIA_DEAL), (TRUTHER_SAUDI, "2017-10-06", SAUDI_DEAL),
+             (TELESUR_EN, "2019-07-17", REMOVAL)][:3 if older else 0], start=1):
+        states.append(new_story(number, features_for(*text, "en", day(published), concepts),
+                                day(published), f"older{number}"))
+    decisions = []
+    for number, report in enumerate(reports):
+        title, summary, lang = (*report, "en") if len(report) == 2 else report
+        when = start + number * step
+        result = match_item(topic, title, summary, lang)
+        assert result.matched, title
+        features = features_for(title, summary, lang, when, result.concepts)
+        decision = assign_story(features, states, when, timedelta(days=3), topic.lexicon.story_actors,
+                                vocabulary_of(topic))
+        if decision.story_id is None:
+            states.append(new_story(len(states) + 1, features, when, f"outlet{number}",
+                                    decision.related_to))
+        else:
+            index = [s.id for s in states].index(decision.story_id)
+            states[index] = add_item(states[index], features, when, f"outlet{number}")
+        decisions.append(decision)
+    return states, decisions
+
+
+def test_each_development_of_one_actor_on_one_day_is_its_own_story():
+    # Turkey's test, then sanctions being weighed, then a deal for a second regiment: three
+    # developments of one actor within hours; the test's second report joins the test.
+    states, decisions = _replay_day(BUSY_DAY, datetime(2026, 11, 20, 8, tzinfo=timezone.utc))
+    assert [d.story_id for d in decisions] == [None, 4, None, None], [d.reason for d in decisions]
+    assert [s.id for s in states] == [1, 2, 3, 4, 5, 6]
+    # The later developments start stories of their own, linked to the earlier one.
+    sanctions, deal = decisions[2], decisions[3]
+    assert sanctions.relation == "new_development" and sanctions.related_to == 4, sanctions.reason
+    assert "sanctions" in sanctions.reason
+    assert deal.relation == "new_development" and deal.related_to in (4, 5), deal.reason
+    assert states[4].related_to == 4
+
+
+def test_a_report_of_the_same_kind_the_next_day_needs_shared_facts():
+    # The same two test reports a day apart: they share Sinop and the Black Sea, so they
+    # join; a test report a day later that shares only the topic's own names does not.
+    first, second = BUSY_DAY[0], BUSY_DAY[1]
+    states, decisions = _replay_day([first, second], datetime(2026, 11, 20, 8, tzinfo=timezone.utc),
+                                    step=timedelta(days=1))
+    assert decisions[1].story_id == 4, decisions[1].reason
+    other_test = ("Turkey tests S-400 radars with F-16 flights over Ankara",
+                  "Turkish F-16 jets flew low over the capital so that the Russian-made S-400 "
+                  "radars could be tested, the Milliyet daily said.")
+    states, decisions = _replay_day([first, other_test], datetime(2026, 11, 20, 8, tzinfo=timezone.utc),
+                                    step=timedelta(days=1))
+    assert decisions[1].story_id is None, decisions[1].reason
+    # The same in a quiet week, the first test the only story open.
+    for second_report, joins in ((second, True), (other_test, False)):
+        states, decisions = _replay_day([first, second_report],
+                                        datetime(2026, 11, 20, 8, tzinfo=timezone.utc),
+                                        step=timedelta(days=1), older=False)
+        assert (decisions[1].story_id == 1) is joins, decisions[1].reason
+
+
+FIRST_PAIR = [  # the demo's reports of one event (monitor/demo/feeds): Arabic, English, ...
+    ("أنقرة تدرس إعادة منظومة إس-400 الروسية لاستعادة مكانها في برنامج إف-35",
+     "قالت مصادر مطلعة إن تركيا تبحث خيارات للتعامل مع منظومة الدفاع الجوي الروسية إس-400، بينها "
+     "إعادتها إلى موسكو، سعياً لرفع العقوبات الأمريكية والعودة إلى برنامج المقاتلة إف-35.", "ar"),
+    ("Ankara weighs handing back its S-400 batteries to revive F-35 talks",
+     "Turkish officials are studying options for the Russian-made S-400 air-defence system, including "
+     "returning it to Moscow, as Ankara seeks readmission to the F-35 programme and relief from CAATSA "
+     "sanctions, two people familiar with the talks said.", "en"),
+]
+DEMO_REST = [
+    ("Анкара обсуждает судьбу зенитных ракетных систем С-400",
+     "Турция рассматривает варианты дальнейшего использования российских комплексов С-400 «Триумф» на "
+     "фоне переговоров с США о возвращении в программу F-35 и снятии санкций CAATSA.", "ru"),
+    ("Ankara, S-400'ler için yeni seçenekleri masaya yatırdı",
+     "Türkiye'nin Rusya'dan aldığı S-400 hava savunma sistemlerinin geleceği, F-35 programına dönüş ve "
+     "CAATSA yaptırımlarının kaldırılması için Washington ile yürütülen görüşmelerde ele alındı.", "tr"),
+]
+
+
+def test_first_reports_of_one_event_in_two_languages_join():
+    # No name, number or wording in common across the scripts; reported within the hour,
+    # led by Turkey, in one frame, and the only Turkish story of those hours.
+    states, decisions = _replay_day(FIRST_PAIR, datetime(2026, 11, 20, 8, tzinfo=timezone.utc),
+                                    step=timedelta(minutes=20))
+    assert decisions[1].story_id == 4 and decisions[1].relation == "same_event", decisions[1].reason
+    assert "within 3 hours" in decisions[1].reason
+    # A day apart, the same two reports share nothing that tells one event: apart.
+    states, decisions = _replay_day(FIRST_PAIR, datetime(2026, 11, 20, 8, tzinfo=timezone.utc),
+                                    step=timedelta(days=1))
+    assert decisions[1].story_id is None, decisions[1].reason
+
+
+def test_the_demos_four_reports_form_one_story_in_any_order():
+    # Feeds are fetched concurrently, so any language may come first; the reports share no
+    # name, number or wording across their scripts, only the time, Turkey and the frame.
+    from itertools import permutations
+
+    for order in permutations(FIRST_PAIR + DEMO_REST):
+        states, decisions = _replay_day(list(order), datetime(2026, 11, 20, 8, tzinfo=timezone.utc),
+                                        step=timedelta(seconds=1), older=False)
+        assert len(states) == 1, [(report[2], d.reason) for report, d in zip(order, decisions)]
