@@ -322,6 +322,11 @@ _KIND_STEMS: dict[str, tuple[str, ...]] = {
     "delivery": ("deliver", "supplies", "supplying", "shipment", "arriv", "تسليم", "توريد", "شحن",
                  "وصول", "وصل", "teslim", "sevkiyat", "поставк", "постав", "поступ", "livraison",
                  "liefer", "consegn", "entreg", "receiv", "took delivery", "تسلم", "استلام", "استلم",
+                 # Arabic present tense: "تتسلم"/"يتسلم" (receives), "تستلم"/"يستلم"; spelt out
+                 # rather than allowing every verb prefix, which would read "توقع" (expects)
+                 # as a signing and "توصل" (reached an agreement) as an arrival.
+                 "تتسلم", "يتسلم", "نتسلم", "تستلم", "يستلم", "نستلم", "ستتسلم", "سيتسلم", "ستستلم",
+                 "سيستلم",
                  "получ", "teslim al", "recebe", "recoit", "ricev", "erhalt"),
     "deal": ("sign", "deal", "contract", "agree", "توقيع", "وقع", "صفقه", "عقد", "اتفاق", "اتفق",
              "anlasma", "imzala", "sozlesme", "контракт", "подпис", "соглаш", "contrat", "accord",

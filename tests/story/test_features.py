@@ -111,3 +111,14 @@ def test_features_are_deterministic_and_survive_json():
 ])
 def test_expanded_supplies_are_a_new_order_not_a_delivery(lead, kinds):
     assert features_for("", lead, "und", None, {"s400": 1.0}).kinds == kinds
+
+
+def test_arabic_present_and_future_tense_of_receiving_is_a_delivery():
+    from monitor.story.features import _kinds
+
+    # "receives", "will receive", "takes delivery of": each a delivery, whatever the tense.
+    for lead in ("مصر تتسلم أول بطارية من المنظومة", "الجيش سيتسلم الشحنة الأخيرة الشهر المقبل",
+                 "الهند تستلم الدفعة الثالثة"):
+        assert _kinds(lead) == ["delivery"], lead
+    # A verb that merely starts like one of the stems is not: "expects" is no signing.
+    assert _kinds("أنقرة تتوقع ردا أمريكيا") == []
