@@ -77,7 +77,7 @@ class MonitorCollector(Collector):
             yield from self._families(store)
 
     def _families(self, store: Store):
-        meta = {r["key"]: r["value"] for r in store.query("SELECT key, value FROM meta")}
+        meta = store.all_meta()
         polls = CounterMetricFamily("monitor_polls", "Polls that found feeds due (daemon and `monitor poll`).")
         polls.add_metric([], float(meta.get("polls_total") or 0))
         yield polls
@@ -85,8 +85,8 @@ class MonitorCollector(Collector):
         feeds = GaugeMetricFamily("monitor_feeds", "Feeds by state.", labels=["state"])
         counts = dict.fromkeys(FEED_STATES, 0)
         errors = dict.fromkeys(ERROR_KINDS, 0)
-        for row in store.query("SELECT enabled, gone, error_count, last_error, last_status, "
-                               "last_success_at FROM feeds WHERE origin != 'removed'"):
+        feed_rows = store.feed_states()
+        for row in feed_rows:
             if not row["enabled"]:
                 state = "disabled"
             elif row["gone"]:
@@ -111,22 +111,26 @@ class MonitorCollector(Collector):
             "monitor_fetch_errors", "Consecutive fetch errors of the currently failing feeds, by kind.",
             labels=["kind"])
         by_kind = dict.fromkeys(ERROR_KINDS, 0)
-        for row in store.query("SELECT last_error, last_status, error_count FROM feeds WHERE error_count > 0"):
+        for row in (r for r in feed_rows if r["error_count"] > 0):
             by_kind[error_kind(row["last_error"], row["last_status"])] += row["error_count"]
         for kind, n in by_kind.items():
             consecutive.add_metric([kind], n)
         yield consecutive
 
         items = GaugeMetricFamily("monitor_items", "Items stored (unmatched ones are pruned after [monitor] retention).")
-        items.add_metric([], store.query_one("SELECT COUNT(*) AS n FROM items")["n"])
+        items.add_metric([], store.item_total())
         yield items
+        backlog = GaugeMetricFamily("monitor_search_backlog", "Items stored but not yet in the search index.")
+        backlog.add_metric([], store.search_backlog())
+        yield backlog
         matches = CounterMetricFamily("monitor_matches", "Matched items, by topic.", labels=["topic"])
-        for row in store.query("SELECT topic, COUNT(*) AS n FROM matches WHERE matched = 1 GROUP BY topic"):
-            matches.add_metric([row["topic"]], row["n"])
+        by_topic = store.counts_by_topic()
+        for topic, n in by_topic["matches"].items():
+            matches.add_metric([topic], n)
         yield matches
         stories = CounterMetricFamily("monitor_stories", "Stories (events), by topic.", labels=["topic"])
-        for row in store.query("SELECT topic, COUNT(*) AS n FROM stories GROUP BY topic"):
-            stories.add_metric([row["topic"]], row["n"])
+        for topic, n in by_topic["stories"].items():
+            stories.add_metric([topic], n)
         yield stories
         alerts = GaugeMetricFamily("monitor_alerts", "Alerts in the outbox, by status.", labels=["status"])
         for status, n in store.alert_counts().items():
@@ -138,7 +142,7 @@ class MonitorCollector(Collector):
                                       "Start of the last poll that found feeds due (Unix time).")
         poll_time.add_metric([], last_poll.timestamp() if last_poll else 0)
         yield poll_time
-        success = store.query_one("SELECT MAX(last_success_at) AS t FROM feeds")["t"]
+        success = store.last_fetch_success()
         success_time = GaugeMetricFamily("monitor_last_fetch_success_timestamp_seconds",
                                          "Latest successful fetch of any feed (Unix time).")
         success_time.add_metric([], parse_iso(success).timestamp() if success else 0)
@@ -150,11 +154,7 @@ class MonitorCollector(Collector):
         yield self._latency(store)
 
     def _latency(self, store: Store) -> HistogramMetricFamily:
-        # julianday difference in seconds: the store keeps ISO times in UTC.
-        rows = store.query(
-            "SELECT (julianday(sent_at) - julianday(created_at)) * 86400.0 AS s FROM alerts "
-            "WHERE status = 'sent' AND sent_at IS NOT NULL AND kind != 'test'")
-        seconds = [max(r["s"] or 0.0, 0.0) for r in rows]
+        seconds = store.send_latencies()
         buckets = [(str(float(b)), sum(1 for s in seconds if s <= b)) for b in LATENCY_BUCKETS]
         buckets.append(("+Inf", len(seconds)))
         family = HistogramMetricFamily("monitor_alert_send_latency_seconds",

@@ -65,3 +65,37 @@ class DeskMixin:
     def set_item_language(self, item_id: int, lang: str) -> None:
         with self.write():
             self.execute("UPDATE items SET lang = ? WHERE id = ?", (lang, item_id))
+
+    # --- metrics (monitor/desk/metrics.py) ------------------------------------------
+
+    def all_meta(self) -> dict[str, str | None]:
+        return {r["key"]: r["value"] for r in self.query("SELECT key, value FROM meta")}
+
+    def feed_states(self) -> list[dict]:
+        """Every feed that is not removed: enabled, gone, error_count, last_error,
+        last_status, last_success_at."""
+        return self.query("SELECT enabled, gone, error_count, last_error, last_status, last_success_at "
+                          "FROM feeds WHERE origin != 'removed'")
+
+    def counts_by_topic(self) -> dict[str, dict[str, int]]:
+        """{"matches": {topic: n}, "stories": {topic: n}}."""
+        return {
+            "matches": {r["topic"]: r["n"] for r in self.query(
+                "SELECT topic, COUNT(*) AS n FROM matches WHERE matched = 1 GROUP BY topic")},
+            "stories": {r["topic"]: r["n"] for r in self.query(
+                "SELECT topic, COUNT(*) AS n FROM stories GROUP BY topic")},
+        }
+
+    def item_total(self) -> int:
+        return self.query_one("SELECT COUNT(*) AS n FROM items")["n"]
+
+    def last_fetch_success(self) -> str | None:
+        return self.query_one("SELECT MAX(last_success_at) AS t FROM feeds")["t"]
+
+    def send_latencies(self) -> list[float]:
+        """Seconds from queueing to delivery of every sent alert (test messages aside)."""
+        # julianday difference: the store keeps ISO times in UTC.
+        rows = self.query(
+            "SELECT (julianday(sent_at) - julianday(created_at)) * 86400.0 AS s FROM alerts "
+            "WHERE status = 'sent' AND sent_at IS NOT NULL AND kind != 'test'")
+        return [max(r["s"] or 0.0, 0.0) for r in rows]

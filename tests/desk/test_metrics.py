@@ -40,7 +40,8 @@ def test_the_running_daemon_serves_metrics_and_health_over_http(tmp_path):
                     got = samples(httpx.get(f"{base}/metrics", timeout=5).text)
                 except httpx.HTTPError:
                     return False
-                return got.get(("monitor_alerts", (("status", "sent"),))) == 1
+                return (got.get(("monitor_alerts", (("status", "sent"),))) == 1
+                        and got.get(("monitor_search_backlog", ())) == 0)
             assert wait_for(delivered, 30, 0.3), daemon.log()
             metrics = httpx.get(f"{base}/metrics", timeout=5)
             healthz = httpx.get(f"{base}/healthz", timeout=5)
@@ -53,6 +54,7 @@ def test_the_running_daemon_serves_metrics_and_health_over_http(tmp_path):
     assert got[("monitor_feeds", (("state", "failing"),))] == 1
     assert got[("monitor_feed_errors", (("kind", "http_4xx"),))] == 1  # /missing.xml answers 404
     assert got[("monitor_items", ())] == 1
+    assert got[("monitor_search_backlog", ())] == 0  # the daemon's index job took the new item
     assert got[("monitor_matches_total", (("topic", "s400-f35"),))] == 1
     assert got[("monitor_stories_total", (("topic", "s400-f35"),))] == 1
     assert got[("monitor_last_poll_timestamp_seconds", ())] > utcnow().timestamp() - 120

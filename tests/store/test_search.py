@@ -11,7 +11,7 @@ from sqlite_utils import Database
 from monitor.models import Item
 from monitor.store import Store
 from monitor.store.schema import migrations
-from monitor.store.search import fts_query, register, search_text
+from monitor.store.search import fts_query, search_text
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
 TEXTS = {
@@ -104,6 +104,20 @@ def test_query_building():
     assert fts_query("Турция") == '("турция" OR "турц")'
     assert fts_query("sanction*") == '"sanction"*'
     assert "s400" in search_text("إس-400").split()
-    conn = sqlite3.connect(":memory:")
-    register(conn)
-    assert conn.execute("SELECT monitor_search_text('С-400')").fetchone()[0] == "s400"
+    assert search_text("Турции") == "турции турц"
+
+
+def test_storing_only_notes_the_item_and_indexing_catches_up_in_batches(store, tmp_path):
+    first, second = add(store, 1, "ar"), add(store, 2, "ru")
+    assert store.search_backlog() == 2
+    assert store.query("SELECT item_id FROM items_search") == []  # nothing normalised on the poll's path
+    assert store.update_search_index(batch=1, limit=1) == 1 and store.search_backlog() == 1
+    assert store.update_search_index(batch=1) == 1 and store.search_backlog() == 0
+    assert {r["item_id"] for r in store.query("SELECT item_id FROM items_search")} == {first, second}
+    # Any connection may store items: the triggers are plain SQL.
+    raw = sqlite3.connect(str(tmp_path / "m.db"), isolation_level=None)
+    raw.execute("INSERT INTO items(feed_id, guid, title, text, fetched_at, lang, content_hash) "
+                "VALUES (1, 'raw', 'Patriot batteries for Poland', '', '2026-01-01T00:00:00Z', 'en', 'raw')")
+    raw.close()
+    assert store.search_backlog() == 1
+    assert len(store.search_items("patriot")) == 1 and store.search_backlog() == 0  # search catches up
