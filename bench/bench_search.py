@@ -53,6 +53,8 @@ def store_all(path: Path, batch: list[Item], indexed: bool) -> float:
 
 
 def main() -> None:
+    if not DEV.is_file():
+        sys.exit(f"{DEV} is absent: this benchmark needs the shared dev set")
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 10
     batch = items(rounds)
     with tempfile.TemporaryDirectory() as tmp:

@@ -107,8 +107,9 @@ class MonitorCollector(Collector):
         for kind, n in errors.items():
             failing.add_metric([kind], n)
         yield failing
-        consecutive = CounterMetricFamily(
-            "monitor_fetch_errors", "Consecutive fetch errors of the currently failing feeds, by kind.",
+        # A gauge, not a counter: a feed's errors in a row drop to 0 when it recovers.
+        consecutive = GaugeMetricFamily(
+            "monitor_fetch_errors_in_a_row", "Fetch errors in a row of the currently failing feeds, by kind.",
             labels=["kind"])
         by_kind = dict.fromkeys(ERROR_KINDS, 0)
         for row in (r for r in feed_rows if r["error_count"] > 0):

@@ -48,7 +48,8 @@ def lines(result) -> list[dict]:
     return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
 
 
-@pytest.mark.parametrize("command", [["search"], ["metrics"], ["topic", "backtest"]], ids=" ".join)
+@pytest.mark.parametrize("command", [["search"], ["metrics"], ["topic", "backtest"], ["triage"], ["web"]],
+                         ids=" ".join)
 def test_desk_commands_teach_with_help(command):
     result = CliRunner().invoke(cli, [*command, "--help"])
     assert result.exit_code == 0 and "Examples:" in result.output

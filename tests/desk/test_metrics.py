@@ -53,6 +53,8 @@ def test_the_running_daemon_serves_metrics_and_health_over_http(tmp_path):
     assert got[("monitor_feeds", (("state", "ok"),))] == 1
     assert got[("monitor_feeds", (("state", "failing"),))] == 1
     assert got[("monitor_feed_errors", (("kind", "http_4xx"),))] == 1  # /missing.xml answers 404
+    assert got[("monitor_fetch_errors_in_a_row", (("kind", "http_4xx"),))] >= 1
+    assert got[("monitor_feed_errors", (("kind", "timeout"),))] == 0
     assert got[("monitor_items", ())] == 1
     assert got[("monitor_search_backlog", ())] == 0  # the daemon's index job took the new item
     assert got[("monitor_matches_total", (("topic", "s400-f35"),))] == 1
