@@ -214,4 +214,7 @@ def web(app: App, host: str, port: int) -> None:
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: listening on {host}: anyone who reaches it reads the whole database", err=True)
     click.echo(f"Serving {database} read-only on http://{host}:{port}/monitor (Ctrl-C stops)", err=True)
-    serve(database, host, port)
+    try:
+        serve(database, host, port)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None

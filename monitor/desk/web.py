@@ -208,8 +208,15 @@ def build_datasette(db_path: str | Path) -> Datasette:
 
 
 def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> None:
-    """Serve until interrupted."""
+    """Serve until interrupted. OSError when the address cannot be listened on."""
+    import socket
+
     import uvicorn
 
     datasette = build_datasette(db_path)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # uvicorn would print its own message and exit 3; say it in one line instead.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
     uvicorn.run(datasette.app(), host=host, port=port, log_level="warning")
