@@ -30,6 +30,7 @@ from prometheus_client.registry import Collector
 
 from monitor.config import Config
 from monitor.store import Store, parse_iso, utcnow
+from monitor.store.desk import probe_write
 
 log = logging.getLogger("monitor.metrics")
 
@@ -200,20 +201,10 @@ def health(db_path: Path, config: Config, started_at=None) -> Health:
     now = utcnow()
     limit = poll_age_limit(config)
     try:
-        conn = sqlite3.connect(str(db_path), timeout=HEALTH_WRITE_TIMEOUT_S, isolation_level=None)
-        try:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'last_poll_at'").fetchone()
-            # A real write, rolled forward: a full disk or a read-only file fails here.
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("INSERT INTO meta(key, value) VALUES ('health_checked_at', ?) ON CONFLICT(key) "
-                         "DO UPDATE SET value = excluded.value", (now.strftime("%Y-%m-%dT%H:%M:%SZ"),))
-            conn.execute("COMMIT")
-            reasons.append("database writable")
-        finally:
-            conn.close()
+        last_poll = parse_iso(probe_write(db_path, HEALTH_WRITE_TIMEOUT_S, now))
     except sqlite3.Error as exc:
         return Health(False, [f"database not writable: {exc}"])
-    last_poll = parse_iso(row[0]) if row else None
+    reasons.append("database writable")
     reference = last_poll or started_at
     if reference is None:
         ok = False

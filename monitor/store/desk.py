@@ -2,9 +2,33 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import datetime
+from pathlib import Path
 
 from monitor.store.clock import iso
+
+
+def probe_write(path: str | Path, timeout: float, now: datetime) -> str | None:
+    """For the health check: one real write (`health_checked_at`) on its own connection,
+    waiting at most `timeout` seconds for the lock, and the last poll time read with it.
+
+    Not a Store: opening one runs migrations and waits out the 30 s busy timeout, longer
+    than a health check may take. Raises sqlite3.Error when the database takes no write
+    (locked, read-only, disk full, missing).
+    """
+    if not Path(path).is_file():
+        raise sqlite3.OperationalError(f"{path} does not exist")
+    conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'last_poll_at'").fetchone()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO meta(key, value) VALUES ('health_checked_at', ?) ON CONFLICT(key) "
+                     "DO UPDATE SET value = excluded.value", (iso(now),))
+        conn.execute("COMMIT")
+        return row[0] if row else None
+    finally:
+        conn.close()
 
 
 class DeskMixin:
