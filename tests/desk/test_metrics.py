@@ -2,6 +2,7 @@
 `monitor metrics` command, and the health rules on a real SQLite file."""
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import timedelta
 
@@ -78,6 +79,8 @@ def test_monitor_metrics_prints_the_same_families(tmp_path):
     assert got[("monitor_feeds", (("state", "never_polled"),))] == 1
     assert got[("monitor_polls_total", ())] == 0
     assert got[("monitor_alert_send_latency_seconds_count", ())] == 0
+    rows = [json.loads(line) for line in run_cli(config, "metrics", "--json").stdout.splitlines()]
+    assert {"name": "monitor_feeds", "labels": {"state": "never_polled"}, "value": 1.0} in rows
 
 
 def test_metrics_on_a_missing_database_is_one_line(tmp_path):

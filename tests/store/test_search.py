@@ -99,6 +99,18 @@ def test_an_existing_database_gets_the_index_by_migration(tmp_path):
         assert found(store, "اس 400") == {1}
 
 
+def test_a_word_in_the_headline_ranks_first(store):
+    in_body = add(store, 1, "en")  # "benchmark" once, in a short text
+    for number, lang in enumerate(("ar", "ru", "tr", "fa"), 2):
+        add(store, number, lang)  # items without the word, as most are
+    filler = " ".join(["The committee also discussed regional lending conditions and bond yields."] * 6)
+    item = Item(guid="t", url="https://news.example/t", title="Benchmark rates unchanged", text=filler,
+                published=NOW, lang="en", content_hash="t")
+    with store.write():
+        in_title = store.add_item(1, item, NOW)
+    assert [r["id"] for r in store.search_items("benchmark")] == [in_title, in_body]
+
+
 def test_query_building():
     assert fts_query("S-400") == '"s400"'
     assert fts_query("Турция") == '("турция" OR "турц")'
