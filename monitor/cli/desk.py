@@ -185,12 +185,17 @@ def triage(app: App, topic: str | None, bidi: bool) -> None:
       monitor triage
       monitor triage --topic s400-f35
     """
+    import sys
+
     from monitor.desk.triage import TriageApp
 
     store = app.store
     if not store.triage_queue(topic, limit=1):
         click.echo("Nothing to review: every match has a verdict (see `monitor matches`).")
         return
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise click.ClickException("monitor triage is interactive and needs a terminal; "
+                                   "in scripts use `monitor matches --json` and `monitor review`")
     TriageApp(store, topic=topic, bidi=bidi).run()
 
 

@@ -112,3 +112,10 @@ def test_backtest_refuses_apply_with_a_trial_lexicon(desk, tmp_path):
     assert result.exit_code == 2
     missing = invoke("topic", "backtest", "--lexicon", str(tmp_path / "none.toml"))
     assert missing.exit_code == 1 and "does not exist" in missing.output
+
+
+def test_triage_outside_a_terminal_is_one_line(desk):
+    invoke, _, _ = desk
+    result = invoke("triage")  # CliRunner's streams are not terminals
+    assert result.exit_code == 1 and "needs a terminal" in result.output
+    assert result.output.strip().count("\n") == 0
