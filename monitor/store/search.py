@@ -62,22 +62,35 @@ def create_index(db) -> None:
     # A word in the headline says more about an item than one in its body, which is many
     # times longer: five times, so a headline hit outranks one in a short body.
     db.execute("INSERT INTO items_search_fts(items_search_fts, rank) VALUES ('rank', 'bm25(5.0, 1.0)')")
-    db.executescript(
-        """
-        CREATE TABLE items_search_pending (item_id INTEGER PRIMARY KEY);
-        CREATE TRIGGER items_index_insert AFTER INSERT ON items BEGIN
-            INSERT OR IGNORE INTO items_search_pending(item_id) VALUES (new.id);
-        END;
-        CREATE TRIGGER items_index_update AFTER UPDATE OF title, text ON items BEGIN
-            INSERT OR IGNORE INTO items_search_pending(item_id) VALUES (new.id);
-        END;
-        CREATE TRIGGER items_index_delete AFTER DELETE ON items BEGIN
-            DELETE FROM items_search WHERE item_id = old.id;
-            DELETE FROM items_search_pending WHERE item_id = old.id;
-        END;
-        INSERT INTO items_search_pending(item_id) SELECT id FROM items;
-        """
-    )
+    note_changes(db)
+
+
+# Plain SQL, no Python function: any connection may store or prune items.
+_TRIGGERS = """
+    CREATE TABLE IF NOT EXISTS items_search_pending (item_id INTEGER PRIMARY KEY);
+    DROP TRIGGER IF EXISTS items_index_insert;
+    DROP TRIGGER IF EXISTS items_index_update;
+    DROP TRIGGER IF EXISTS items_index_delete;
+    CREATE TRIGGER items_index_insert AFTER INSERT ON items BEGIN
+        INSERT OR IGNORE INTO items_search_pending(item_id) VALUES (new.id);
+    END;
+    CREATE TRIGGER items_index_update AFTER UPDATE OF title, text ON items BEGIN
+        INSERT OR IGNORE INTO items_search_pending(item_id) VALUES (new.id);
+    END;
+    CREATE TRIGGER items_index_delete AFTER DELETE ON items BEGIN
+        DELETE FROM items_search WHERE item_id = old.id;
+        DELETE FROM items_search_pending WHERE item_id = old.id;
+    END;
+    INSERT OR IGNORE INTO items_search_pending(item_id)
+        SELECT id FROM items WHERE id NOT IN (SELECT item_id FROM items_search);
+"""
+
+
+def note_changes(db) -> None:
+    """The triggers that note new, changed and pruned items, and every item not yet in the
+    index noted. Idempotent: it also replaces the first version of the triggers, which
+    normalised inside the insert through a function only Store connections had."""
+    db.executescript(_TRIGGERS)
 
 
 class SearchMixin:

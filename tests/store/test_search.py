@@ -111,6 +111,29 @@ def test_a_word_in_the_headline_ranks_first(store):
     assert [r["id"] for r in store.search_items("benchmark")] == [in_title, in_body]
 
 
+def test_a_database_with_the_first_index_triggers_is_moved_off_the_poll_path(tmp_path):
+    path = tmp_path / "first.db"
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    conn.create_function("monitor_search_text", 1, search_text)
+    migrations.apply(Database(conn), stop_before="0005_item_search_off_poll_path")
+    # The first version normalised inside the insert, through a function only its own
+    # connections registered.
+    conn.executescript("""
+        DROP TRIGGER items_index_insert;
+        CREATE TRIGGER items_index_insert AFTER INSERT ON items BEGIN
+            INSERT INTO items_search(item_id, title, text)
+            VALUES (new.id, monitor_search_text(new.title), monitor_search_text(new.text));
+        END;
+        INSERT INTO feeds(url, added_at) VALUES ('https://news.example/rss', '2026-01-01T00:00:00Z');
+    """)
+    conn.execute("INSERT INTO items(feed_id, guid, title, text, fetched_at, lang, content_hash) "
+                 "VALUES (1, 'g', ?, ?, '2026-01-01T00:00:00Z', 'ar', 'h')", TEXTS["ar"])
+    conn.close()
+    with Store.open(path) as store:  # 0005 replaces the triggers
+        second = add(store, 2, "ru")  # would fail with "no such function" under the old trigger
+        assert found(store, "s400") == {1, second}
+
+
 def test_query_building():
     assert fts_query("S-400") == '"s400"'
     assert fts_query("Турция") == '("турция" OR "турц")'
