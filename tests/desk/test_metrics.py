@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from monitor.config import load_config
 from monitor.demo.loopback import FeedServer, Route, WebhookReceiver
-from monitor.desk.metrics import error_kind, health, metrics_text
+from monitor.desk.metrics import error_kind, health
 from monitor.store import Store, iso, utcnow
 from delivery_helpers import (
     ON_TOPIC_SUMMARY, ON_TOPIC_TITLE, DaemonProcess, free_port, rss, run_cli, wait_for, write_config,
