@@ -137,3 +137,21 @@ def test_a_bad_metrics_listen_is_one_line_naming_the_key(tmp_path):
     assert result.returncode == 1
     assert "[monitor] metrics_listen: '9464' is not HOST:PORT" in result.stderr
     assert result.stderr.strip().count("\n") == 0
+
+
+def test_healthz_answers_503_with_the_reason_when_polls_stopped(tmp_path):
+    from monitor.desk.metrics import MetricsServer
+
+    config = load_config(write_config(tmp_path, [], []))
+    with Store.open(tmp_path / "monitor.db") as store:
+        store.set_meta("last_poll_at", iso(utcnow() - timedelta(hours=2)))
+    server = MetricsServer("127.0.0.1", 0, tmp_path / "monitor.db", config).start()
+    try:
+        stale = httpx.get(f"http://127.0.0.1:{server.port}/healthz", timeout=5)
+        with Store.open(tmp_path / "monitor.db") as store:
+            store.set_meta("last_poll_at", iso(utcnow()))
+        fresh = httpx.get(f"http://127.0.0.1:{server.port}/healthz", timeout=5)
+    finally:
+        server.close()
+    assert stale.status_code == 503 and "last poll 7200s ago (limit 80s)" in stale.text
+    assert fresh.status_code == 200
