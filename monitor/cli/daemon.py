@@ -86,7 +86,6 @@ def poll(app: App, everything: bool, no_send: bool, quiet: bool, as_json: bool) 
     sent = None
     if not no_send:
         sent = send_due_alerts(store, targets, config.alerts)
-    store.update_search_index()  # after the alerts: normalising for search can wait
     summary = {
         "feeds": report.feeds, "failed": report.failed, "not_modified": report.not_modified,
         "entries": report.entries, "new_items": report.new_items, "matched": report.matched,
@@ -102,6 +101,7 @@ def poll(app: App, everything: bool, no_send: bool, quiet: bool, as_json: bool) 
             + (f", {sent.sent} sent, {sent.failed} failed" if sent else "")
             + (f"; {report.failed} feeds failed (see `monitor feeds`)" if report.failed else "")
         )
+    store.update_search_index()  # last: the summary and the alerts do not wait for it
 
 
 @cli.command()
