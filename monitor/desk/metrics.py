@@ -29,7 +29,7 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 from monitor.config import Config
-from monitor.store import Store, parse_iso, utcnow
+from monitor.store import Store, StoreError, parse_iso, utcnow
 from monitor.store.desk import probe_write
 
 log = logging.getLogger("monitor.metrics")
@@ -66,6 +66,18 @@ def error_kind(error: str | None, status: int | None) -> str:
     return "other"
 
 
+def open_read_only(path: str | Path, timeout: float = 5.0):
+    """A Store on a read-only connection, for scrapes: no migration check (which takes the
+    write lock), never waiting on a writer (WAL readers do not). Raises StoreError when
+    the file is missing."""
+    path = Path(path)
+    if not path.is_file():
+        raise StoreError(f"database {path} does not exist yet (run `monitor poll` first)")
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=timeout, isolation_level=None,
+                           check_same_thread=False)
+    return Store(conn, path)
+
+
 class MonitorCollector(Collector):
     """Reads the database at each collect(); one short-lived connection per scrape."""
 
@@ -74,7 +86,8 @@ class MonitorCollector(Collector):
         self.config = config
 
     def collect(self):
-        with Store.open(self.db_path, create=False) as store:
+        # Read-only: a scrape never queues behind the poll's write transaction.
+        with open_read_only(self.db_path) as store:
             yield from self._families(store)
 
     def _families(self, store: Store):
@@ -167,6 +180,7 @@ class MonitorCollector(Collector):
 
 def metrics_text(db_path: Path, config: Config | None = None) -> bytes:
     """The Prometheus text exposition format of the database's metrics."""
+    Store.open(db_path, create=False).close()  # migrated, as every command leaves it
     registry = CollectorRegistry(auto_describe=False)
     registry.register(MonitorCollector(db_path, config))
     return generate_latest(registry)

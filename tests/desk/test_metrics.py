@@ -161,3 +161,23 @@ def test_healthz_answers_503_with_the_reason_when_polls_stopped(tmp_path):
         server.close()
     assert stale.status_code == 503 and "(limit 80s)" in stale.text and 7200 <= poll_age(stale.text) <= 7202
     assert fresh.status_code == 200
+
+
+def test_a_scrape_does_not_wait_for_a_writer(tmp_path):
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from monitor.desk.metrics import MonitorCollector
+
+    with Store.open(tmp_path / "monitor.db") as store:
+        store.add_feed("http://feeds.test/a.xml")
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(MonitorCollector(tmp_path / "monitor.db"))
+    writer = sqlite3.connect(str(tmp_path / "monitor.db"), isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # a poll's transaction in progress
+    writer.execute("INSERT INTO feeds(url, added_at) VALUES ('http://feeds.test/b.xml', '2026-01-01T00:00:00Z')")
+    try:
+        got = samples(generate_latest(registry).decode())  # a Store.open would queue for the lock here
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert got[("monitor_feeds", (("state", "never_polled"),))] == 1  # committed state only
