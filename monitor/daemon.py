@@ -131,6 +131,15 @@ class Daemon:
         if pruned:
             log.info("retention: forgot %d unmatched items older than %s", pruned, format_duration(config.retention))
 
+    def index_job(self) -> None:
+        """Put newly stored items into the search index (store/search.py), off the poll's path."""
+        with self._lock:
+            config = self.config
+        with Store.open(config.database) as store:
+            indexed = store.update_search_index()
+        if indexed:
+            log.debug("search index: %d items added", indexed)
+
     def heartbeat_job(self) -> None:
         with Store.open(self.config.database) as store:
             store.set_meta("daemon_heartbeat", utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -166,6 +175,8 @@ class Daemon:
         scheduler.add_job(self._tracked(self.poll_job), "interval", seconds=POLL_TICK_SECONDS, id="poll",
                           next_run_time=now)
         scheduler.add_job(self._tracked(self.send_job), "interval", seconds=SEND_TICK_SECONDS, id="send",
+                          next_run_time=now)
+        scheduler.add_job(self._tracked(self.index_job), "interval", seconds=POLL_TICK_SECONDS, id="index",
                           next_run_time=now)
         scheduler.add_job(self._tracked(self.retention_job), "interval", hours=RETENTION_TICK_HOURS,
                           id="retention", next_run_time=now)

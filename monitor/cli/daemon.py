@@ -99,6 +99,7 @@ def poll(app: App, everything: bool, no_send: bool, quiet: bool, as_json: bool) 
             + (f", {sent.sent} sent, {sent.failed} failed" if sent else "")
             + (f"; {report.failed} feeds failed (see `monitor feeds`)" if report.failed else "")
         )
+    store.update_search_index()  # last: the summary and the alerts do not wait for it
 
 
 @cli.command()

@@ -11,8 +11,9 @@ from monitor.cli.common import App, emit_json, json_option, pass_app, print_tabl
 
 
 @cli.command()
+@json_option
 @pass_app
-def metrics(app: App) -> None:
+def metrics(app: App, as_json: bool) -> None:
     """Print the monitor's metrics in the Prometheus text format.
 
     Polls, feeds by state, failing feeds by error kind, items, matches and
@@ -24,15 +25,24 @@ def metrics(app: App) -> None:
     Examples:
       monitor metrics
       monitor metrics | grep '^monitor_alerts'
+      monitor metrics --json | jq 'select(.name == "monitor_feeds")'
       curl -s http://127.0.0.1:9464/metrics     # from the running daemon
     """
     from monitor.desk.metrics import metrics_text
     from monitor.store import StoreError
 
     try:
-        click.echo(metrics_text(app.config.database, app.config).decode(), nl=False)
+        text = metrics_text(app.config.database, app.config).decode()
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
+    if not as_json:
+        click.echo(text, nl=False)
+        return
+    from prometheus_client.parser import text_string_to_metric_families
+
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            emit_json({"name": sample.name, "labels": sample.labels, "value": sample.value})
 
 
 def _since(value: str | None):
@@ -175,12 +185,17 @@ def triage(app: App, topic: str | None, bidi: bool) -> None:
       monitor triage
       monitor triage --topic s400-f35
     """
+    import sys
+
     from monitor.desk.triage import TriageApp
 
     store = app.store
     if not store.triage_queue(topic, limit=1):
         click.echo("Nothing to review: every match has a verdict (see `monitor matches`).")
         return
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise click.ClickException("monitor triage is interactive and needs a terminal; "
+                                   "in scripts use `monitor matches --json` and `monitor review`")
     TriageApp(store, topic=topic, bidi=bidi).run()
 
 
@@ -214,4 +229,7 @@ def web(app: App, host: str, port: int) -> None:
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: listening on {host}: anyone who reaches it reads the whole database", err=True)
     click.echo(f"Serving {database} read-only on http://{host}:{port}/monitor (Ctrl-C stops)", err=True)
-    serve(database, host, port)
+    try:
+        serve(database, host, port)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None

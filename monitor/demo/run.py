@@ -87,5 +87,8 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
          f"  monitor --config {workdir / 'monitor.toml'} matches\n"
          f"  monitor --config {workdir / 'monitor.toml'} show 1\n"
          f"  monitor --config {workdir / 'monitor.toml'} stories\n"
-         f"  monitor --config {workdir / 'monitor.toml'} alerts")
+         f"  monitor --config {workdir / 'monitor.toml'} alerts\n"
+         f"  monitor --config {workdir / 'monitor.toml'} triage        # review with single keys\n"
+         f"  monitor --config {workdir / 'monitor.toml'} search 'اس 400'\n"
+         f"  monitor --config {workdir / 'monitor.toml'} web           # http://127.0.0.1:8001/monitor")
     return 0

@@ -29,7 +29,8 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 from monitor.config import Config
-from monitor.store import Store, parse_iso, utcnow
+from monitor.store import Store, StoreError, parse_iso, utcnow
+from monitor.store.desk import probe_write
 
 log = logging.getLogger("monitor.metrics")
 
@@ -65,6 +66,18 @@ def error_kind(error: str | None, status: int | None) -> str:
     return "other"
 
 
+def open_read_only(path: str | Path, timeout: float = 5.0):
+    """A Store on a read-only connection, for scrapes: no migration check (which takes the
+    write lock), never waiting on a writer (WAL readers do not). Raises StoreError when
+    the file is missing."""
+    path = Path(path)
+    if not path.is_file():
+        raise StoreError(f"database {path} does not exist yet (run `monitor poll` first)")
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=timeout, isolation_level=None,
+                           check_same_thread=False)
+    return Store(conn, path)
+
+
 class MonitorCollector(Collector):
     """Reads the database at each collect(); one short-lived connection per scrape."""
 
@@ -73,11 +86,12 @@ class MonitorCollector(Collector):
         self.config = config
 
     def collect(self):
-        with Store.open(self.db_path, create=False) as store:
+        # Read-only: a scrape never queues behind the poll's write transaction.
+        with open_read_only(self.db_path) as store:
             yield from self._families(store)
 
     def _families(self, store: Store):
-        meta = {r["key"]: r["value"] for r in store.query("SELECT key, value FROM meta")}
+        meta = store.all_meta()
         polls = CounterMetricFamily("monitor_polls", "Polls that found feeds due (daemon and `monitor poll`).")
         polls.add_metric([], float(meta.get("polls_total") or 0))
         yield polls
@@ -85,8 +99,8 @@ class MonitorCollector(Collector):
         feeds = GaugeMetricFamily("monitor_feeds", "Feeds by state.", labels=["state"])
         counts = dict.fromkeys(FEED_STATES, 0)
         errors = dict.fromkeys(ERROR_KINDS, 0)
-        for row in store.query("SELECT enabled, gone, error_count, last_error, last_status, "
-                               "last_success_at FROM feeds WHERE origin != 'removed'"):
+        feed_rows = store.feed_states()
+        for row in feed_rows:
             if not row["enabled"]:
                 state = "disabled"
             elif row["gone"]:
@@ -107,26 +121,31 @@ class MonitorCollector(Collector):
         for kind, n in errors.items():
             failing.add_metric([kind], n)
         yield failing
-        consecutive = CounterMetricFamily(
-            "monitor_fetch_errors", "Consecutive fetch errors of the currently failing feeds, by kind.",
+        # A gauge, not a counter: a feed's errors in a row drop to 0 when it recovers.
+        consecutive = GaugeMetricFamily(
+            "monitor_fetch_errors_in_a_row", "Fetch errors in a row of the currently failing feeds, by kind.",
             labels=["kind"])
         by_kind = dict.fromkeys(ERROR_KINDS, 0)
-        for row in store.query("SELECT last_error, last_status, error_count FROM feeds WHERE error_count > 0"):
+        for row in (r for r in feed_rows if r["error_count"] > 0):
             by_kind[error_kind(row["last_error"], row["last_status"])] += row["error_count"]
         for kind, n in by_kind.items():
             consecutive.add_metric([kind], n)
         yield consecutive
 
         items = GaugeMetricFamily("monitor_items", "Items stored (unmatched ones are pruned after [monitor] retention).")
-        items.add_metric([], store.query_one("SELECT COUNT(*) AS n FROM items")["n"])
+        items.add_metric([], store.item_total())
         yield items
+        backlog = GaugeMetricFamily("monitor_search_backlog", "Items stored but not yet in the search index.")
+        backlog.add_metric([], store.search_backlog())
+        yield backlog
         matches = CounterMetricFamily("monitor_matches", "Matched items, by topic.", labels=["topic"])
-        for row in store.query("SELECT topic, COUNT(*) AS n FROM matches WHERE matched = 1 GROUP BY topic"):
-            matches.add_metric([row["topic"]], row["n"])
+        by_topic = store.counts_by_topic()
+        for topic, n in by_topic["matches"].items():
+            matches.add_metric([topic], n)
         yield matches
         stories = CounterMetricFamily("monitor_stories", "Stories (events), by topic.", labels=["topic"])
-        for row in store.query("SELECT topic, COUNT(*) AS n FROM stories GROUP BY topic"):
-            stories.add_metric([row["topic"]], row["n"])
+        for topic, n in by_topic["stories"].items():
+            stories.add_metric([topic], n)
         yield stories
         alerts = GaugeMetricFamily("monitor_alerts", "Alerts in the outbox, by status.", labels=["status"])
         for status, n in store.alert_counts().items():
@@ -138,7 +157,7 @@ class MonitorCollector(Collector):
                                       "Start of the last poll that found feeds due (Unix time).")
         poll_time.add_metric([], last_poll.timestamp() if last_poll else 0)
         yield poll_time
-        success = store.query_one("SELECT MAX(last_success_at) AS t FROM feeds")["t"]
+        success = store.last_fetch_success()
         success_time = GaugeMetricFamily("monitor_last_fetch_success_timestamp_seconds",
                                          "Latest successful fetch of any feed (Unix time).")
         success_time.add_metric([], parse_iso(success).timestamp() if success else 0)
@@ -150,11 +169,7 @@ class MonitorCollector(Collector):
         yield self._latency(store)
 
     def _latency(self, store: Store) -> HistogramMetricFamily:
-        # julianday difference in seconds: the store keeps ISO times in UTC.
-        rows = store.query(
-            "SELECT (julianday(sent_at) - julianday(created_at)) * 86400.0 AS s FROM alerts "
-            "WHERE status = 'sent' AND sent_at IS NOT NULL AND kind != 'test'")
-        seconds = [max(r["s"] or 0.0, 0.0) for r in rows]
+        seconds = store.send_latencies()
         buckets = [(str(float(b)), sum(1 for s in seconds if s <= b)) for b in LATENCY_BUCKETS]
         buckets.append(("+Inf", len(seconds)))
         family = HistogramMetricFamily("monitor_alert_send_latency_seconds",
@@ -165,6 +180,7 @@ class MonitorCollector(Collector):
 
 def metrics_text(db_path: Path, config: Config | None = None) -> bytes:
     """The Prometheus text exposition format of the database's metrics."""
+    Store.open(db_path, create=False).close()  # migrated, as every command leaves it
     registry = CollectorRegistry(auto_describe=False)
     registry.register(MonitorCollector(db_path, config))
     return generate_latest(registry)
@@ -199,20 +215,10 @@ def health(db_path: Path, config: Config, started_at=None) -> Health:
     now = utcnow()
     limit = poll_age_limit(config)
     try:
-        conn = sqlite3.connect(str(db_path), timeout=HEALTH_WRITE_TIMEOUT_S, isolation_level=None)
-        try:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'last_poll_at'").fetchone()
-            # A real write, rolled forward: a full disk or a read-only file fails here.
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("INSERT INTO meta(key, value) VALUES ('health_checked_at', ?) ON CONFLICT(key) "
-                         "DO UPDATE SET value = excluded.value", (now.strftime("%Y-%m-%dT%H:%M:%SZ"),))
-            conn.execute("COMMIT")
-            reasons.append("database writable")
-        finally:
-            conn.close()
+        last_poll = parse_iso(probe_write(db_path, HEALTH_WRITE_TIMEOUT_S, now))
     except sqlite3.Error as exc:
         return Health(False, [f"database not writable: {exc}"])
-    last_poll = parse_iso(row[0]) if row else None
+    reasons.append("database writable")
     reference = last_poll or started_at
     if reference is None:
         ok = False

@@ -27,6 +27,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Input, Static
 
+from monitor.alert.format import safe_link
 from monitor.store import Store, utcnow
 from monitor.topic.textnorm import normalize
 
@@ -225,14 +226,15 @@ class TriageApp(App):
 
     def action_open_link(self) -> None:
         row = self.queue.current()
-        if row is None or not row["url"]:
-            self.say("this item has no link")
+        link = safe_link(row["url"]) if row else None
+        if link is None:  # none, or not http(s): feeds are untrusted (javascript:, file:)
+            self.say("this item has no web link")
             return
         try:
-            opened = self.opener(row["url"])
+            opened = self.opener(link)
         except Exception:  # no browser at all (a server over SSH)
             opened = False
-        self.say("opened in the browser" if opened else f"no browser here; the link: {row['url']}")
+        self.say("opened in the browser" if opened else f"no browser here; the link: {link}")
 
     def action_explain(self) -> None:
         self.explaining = not self.explaining

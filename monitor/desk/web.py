@@ -23,6 +23,7 @@ from datasette.database import Database
 from datasette.plugins import pm
 from markupsafe import Markup, escape
 
+from monitor.store import Store
 from monitor.store.search import fts_query
 
 PLUGIN_NAME = "feed-monitor-desk"
@@ -193,6 +194,10 @@ def build_datasette(db_path: str | Path) -> Datasette:
     db_path = Path(db_path)
     if not db_path.is_file():
         raise FileNotFoundError(f"database {db_path} does not exist yet (run `monitor poll` first)")
+    with Store.open(db_path, create=False) as store:
+        # Datasette only reads: index what `monitor poll` stored since (the daemon keeps
+        # it current while it runs).
+        store.update_search_index()
     _register_plugin()
     _SERVED.add(DATABASE_NAME)
     datasette = Datasette(metadata=metadata(DATABASE_NAME),
@@ -203,8 +208,15 @@ def build_datasette(db_path: str | Path) -> Datasette:
 
 
 def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> None:
-    """Serve until interrupted."""
+    """Serve until interrupted. OSError when the address cannot be listened on."""
+    import socket
+
     import uvicorn
 
     datasette = build_datasette(db_path)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # uvicorn would print its own message and exit 3; say it in one line instead.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
     uvicorn.run(datasette.app(), host=host, port=port, log_level="warning")

@@ -20,7 +20,7 @@ from monitor.store.desk import DeskMixin
 from monitor.store.feeds import FeedsMixin
 from monitor.store.items import ItemsMixin
 from monitor.store.schema import migrations
-from monitor.store.search import SearchMixin, register as register_search
+from monitor.store.search import SearchMixin
 from monitor.store.stories import StoriesMixin
 
 __all__ = ["Store", "StoreError", "iso", "parse_iso", "utcnow"]
@@ -57,7 +57,6 @@ class Store(FeedsMixin, ItemsMixin, StoriesMixin, AlertsMixin, SearchMixin, Desk
             # which the outbox tolerates (at-least-once, never twice from a crash).
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
-            register_search(conn)  # the search index's triggers call it
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open database {path}: {exc}") from None
         store = cls(conn, path)

@@ -2,9 +2,33 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import datetime
+from pathlib import Path
 
 from monitor.store.clock import iso
+
+
+def probe_write(path: str | Path, timeout: float, now: datetime) -> str | None:
+    """For the health check: one real write (`health_checked_at`) on its own connection,
+    waiting at most `timeout` seconds for the lock, and the last poll time read with it.
+
+    Not a Store: opening one runs migrations and waits out the 30 s busy timeout, longer
+    than a health check may take. Raises sqlite3.Error when the database takes no write
+    (locked, read-only, disk full, missing).
+    """
+    if not Path(path).is_file():
+        raise sqlite3.OperationalError(f"{path} does not exist")
+    conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'last_poll_at'").fetchone()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO meta(key, value) VALUES ('health_checked_at', ?) ON CONFLICT(key) "
+                     "DO UPDATE SET value = excluded.value", (iso(now),))
+        conn.execute("COMMIT")
+        return row[0] if row else None
+    finally:
+        conn.close()
 
 
 class DeskMixin:
@@ -65,3 +89,37 @@ class DeskMixin:
     def set_item_language(self, item_id: int, lang: str) -> None:
         with self.write():
             self.execute("UPDATE items SET lang = ? WHERE id = ?", (lang, item_id))
+
+    # --- metrics (monitor/desk/metrics.py) ------------------------------------------
+
+    def all_meta(self) -> dict[str, str | None]:
+        return {r["key"]: r["value"] for r in self.query("SELECT key, value FROM meta")}
+
+    def feed_states(self) -> list[dict]:
+        """Every feed that is not removed: enabled, gone, error_count, last_error,
+        last_status, last_success_at."""
+        return self.query("SELECT enabled, gone, error_count, last_error, last_status, last_success_at "
+                          "FROM feeds WHERE origin != 'removed'")
+
+    def counts_by_topic(self) -> dict[str, dict[str, int]]:
+        """{"matches": {topic: n}, "stories": {topic: n}}."""
+        return {
+            "matches": {r["topic"]: r["n"] for r in self.query(
+                "SELECT topic, COUNT(*) AS n FROM matches WHERE matched = 1 GROUP BY topic")},
+            "stories": {r["topic"]: r["n"] for r in self.query(
+                "SELECT topic, COUNT(*) AS n FROM stories GROUP BY topic")},
+        }
+
+    def item_total(self) -> int:
+        return self.query_one("SELECT COUNT(*) AS n FROM items")["n"]
+
+    def last_fetch_success(self) -> str | None:
+        return self.query_one("SELECT MAX(last_success_at) AS t FROM feeds")["t"]
+
+    def send_latencies(self) -> list[float]:
+        """Seconds from queueing to delivery of every sent alert (test messages aside)."""
+        # julianday difference: the store keeps ISO times in UTC.
+        rows = self.query(
+            "SELECT (julianday(sent_at) - julianday(created_at)) * 86400.0 AS s FROM alerts "
+            "WHERE status = 'sent' AND sent_at IS NOT NULL AND kind != 'test'")
+        return [max(r["s"] or 0.0, 0.0) for r in rows]

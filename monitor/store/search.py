@@ -4,12 +4,18 @@ The index holds each item's title and text in the matcher's normal form
 (`monitor.topic.textnorm`), every word followed by the readings the matcher would try
 (Arabic without attached و ب ل ال, Russian without its case ending), so a query typed
 any common way finds the item: `اس 400` finds `إس-400`, `Турция` finds `Турции`,
-`turkiye` finds `Türkiye'nin`. Triggers on `items` keep the index in step, whichever
-method stores or prunes an item; they call `monitor_search_text()`, a function each
-Store connection registers (so only Store connections may write items).
+`turkiye` finds `Türkiye'nin`.
 
-    items --trigger--> items_search(item_id, title, text)   normalised text
-          --sqlite-utils triggers--> items_search_fts      FTS5, content=items_search
+Normalising costs about as much as matching, so it stays off the poll's path: triggers on
+`items` only note which items are new or changed (`items_search_pending`, a few
+microseconds), whichever method stores them, and a pruned item leaves the index at once.
+`update_search_index()` normalises the noted items in short batches; the daemon runs it
+after every poll tick and `search_items()` runs it before searching, so a search never
+misses an item.
+
+    items --trigger--> items_search_pending(item_id)
+          --update_search_index()--> items_search(item_id, title, text)   normalised text
+          --sqlite-utils triggers--> items_search_fts                     FTS5, content=items_search
 """
 from __future__ import annotations
 
@@ -19,7 +25,7 @@ from datetime import datetime
 from monitor.store.clock import iso
 from monitor.topic.textnorm import normalize, token_variants, tokens
 
-SEARCH_FUNCTION = "monitor_search_text"
+INDEX_BATCH = 200  # items per write transaction: ~30 ms of normalising
 _PREFIX_WORD = re.compile(r"(\S+\*)")
 
 
@@ -48,36 +54,72 @@ def fts_query(query: str) -> str:
     return " AND ".join(clauses)
 
 
-def register(conn) -> None:
-    """Make `monitor_search_text(text)` callable from this connection's SQL."""
-    conn.create_function(SEARCH_FUNCTION, 1, search_text, deterministic=True)
-
-
 def create_index(db) -> None:
-    """The migration's body: the table, its FTS5 index (sqlite-utils), the triggers
-    that keep both in step with `items`, and every item stored so far."""
+    """The migration's body: the table, its FTS5 index (sqlite-utils), the triggers that
+    note new, changed and pruned items, and every item stored so far noted as new."""
     db.execute("CREATE TABLE items_search (item_id INTEGER PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL)")
     db["items_search"].enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True)
-    db.executescript(
-        f"""
-        CREATE TRIGGER items_index_insert AFTER INSERT ON items BEGIN
-            INSERT INTO items_search(item_id, title, text)
-            VALUES (new.id, {SEARCH_FUNCTION}(new.title), {SEARCH_FUNCTION}(new.text));
-        END;
-        CREATE TRIGGER items_index_update AFTER UPDATE OF title, text ON items BEGIN
-            UPDATE items_search SET title = {SEARCH_FUNCTION}(new.title), text = {SEARCH_FUNCTION}(new.text)
-            WHERE item_id = new.id;
-        END;
-        CREATE TRIGGER items_index_delete AFTER DELETE ON items BEGIN
-            DELETE FROM items_search WHERE item_id = old.id;
-        END;
-        INSERT INTO items_search(item_id, title, text)
-            SELECT id, {SEARCH_FUNCTION}(title), {SEARCH_FUNCTION}(text) FROM items;
-        """
-    )
+    # A word in the headline says more about an item than one in its body, which is many
+    # times longer: five times, so a headline hit outranks one in a short body.
+    db.execute("INSERT INTO items_search_fts(items_search_fts, rank) VALUES ('rank', 'bm25(5.0, 1.0)')")
+    note_changes(db)
+
+
+# Plain SQL, no Python function: any connection may store or prune items.
+_TRIGGERS = """
+    CREATE TABLE IF NOT EXISTS items_search_pending (item_id INTEGER PRIMARY KEY);
+    DROP TRIGGER IF EXISTS items_index_insert;
+    DROP TRIGGER IF EXISTS items_index_update;
+    DROP TRIGGER IF EXISTS items_index_delete;
+    CREATE TRIGGER items_index_insert AFTER INSERT ON items BEGIN
+        INSERT OR IGNORE INTO items_search_pending(item_id) VALUES (new.id);
+    END;
+    CREATE TRIGGER items_index_update AFTER UPDATE OF title, text ON items BEGIN
+        INSERT OR IGNORE INTO items_search_pending(item_id) VALUES (new.id);
+    END;
+    CREATE TRIGGER items_index_delete AFTER DELETE ON items BEGIN
+        DELETE FROM items_search WHERE item_id = old.id;
+        DELETE FROM items_search_pending WHERE item_id = old.id;
+    END;
+    INSERT OR IGNORE INTO items_search_pending(item_id)
+        SELECT id FROM items WHERE id NOT IN (SELECT item_id FROM items_search);
+"""
+
+
+def note_changes(db) -> None:
+    """The triggers that note new, changed and pruned items, and every item not yet in the
+    index noted. Idempotent."""
+    db.executescript(_TRIGGERS)
 
 
 class SearchMixin:
+    def update_search_index(self, batch: int = INDEX_BATCH, limit: int | None = None) -> int:
+        """Normalise and index the items noted since the last call, `batch` per short
+        write transaction; at most `limit` items (None: all). Returns how many."""
+        done = 0
+        while limit is None or done < limit:
+            size = batch if limit is None else min(batch, limit - done)
+            with self.write():
+                rows = self.query(
+                    "SELECT p.item_id, i.title, i.text FROM items_search_pending p "
+                    "LEFT JOIN items i ON i.id = p.item_id ORDER BY p.item_id LIMIT ?", (size,))
+                if not rows:
+                    return done
+                for row in rows:
+                    if row["title"] is not None:  # else pruned meanwhile
+                        self.execute(
+                            "INSERT OR REPLACE INTO items_search(item_id, title, text) VALUES (?, ?, ?)",
+                            (row["item_id"], search_text(row["title"]), search_text(row["text"])))
+                marks = ",".join("?" * len(rows))
+                self.execute(f"DELETE FROM items_search_pending WHERE item_id IN ({marks})",
+                             [r["item_id"] for r in rows])
+            done += len(rows)
+        return done
+
+    def search_backlog(self) -> int:
+        """Items stored but not yet in the search index."""
+        return self.query_one("SELECT COUNT(*) AS n FROM items_search_pending")["n"]
+
     def search_items(
         self, query: str, *, topic: str | None = None, since: datetime | None = None,
         matched: bool = False, limit: int = 50,
@@ -88,8 +130,10 @@ class SearchMixin:
         items matched to any. Each row: id, title, url, feed, lang, published, fetched_at,
         topic, score, story, matched (0/1), review, text (its first 300 characters), rank
         (FTS5's bm25: lower is better).
-        Raises ValueError for a query with no word.
+        Raises ValueError for a query with no word. Indexes what is pending first.
         """
+        expression = fts_query(query)
+        self.update_search_index()
         clauses, args = [], {}
         if since is not None:
             clauses.append("item_id IN (SELECT id FROM items WHERE fetched_at >= :since)")
@@ -102,7 +146,7 @@ class SearchMixin:
         sql = self.db["items_search"].search_sql(
             columns=["item_id"], where=" AND ".join(clauses) or None, limit=limit, include_rank=True)
         with self._lock:
-            hits = [dict(r) for r in self.db.query(sql, {"query": fts_query(query), **args})]
+            hits = [dict(r) for r in self.db.query(sql, {"query": expression, **args})]
         if not hits:
             return []
         rank = {h["item_id"]: h["rank"] for h in hits}

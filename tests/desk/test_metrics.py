@@ -2,6 +2,8 @@
 `monitor metrics` command, and the health rules on a real SQLite file."""
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
 from datetime import timedelta
 
@@ -10,11 +12,16 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from monitor.config import load_config
 from monitor.demo.loopback import FeedServer, Route, WebhookReceiver
-from monitor.desk.metrics import error_kind, health, metrics_text
+from monitor.desk.metrics import error_kind, health
 from monitor.store import Store, iso, utcnow
 from delivery_helpers import (
     ON_TOPIC_SUMMARY, ON_TOPIC_TITLE, DaemonProcess, free_port, rss, run_cli, wait_for, write_config,
 )
+
+
+def poll_age(text: str) -> int:
+    """The seconds in "last poll Ns ago" (the stored time has whole seconds: N may be one more)."""
+    return int(re.search(r"last poll (\d+)s ago", text).group(1))
 
 
 def samples(text: str) -> dict[tuple, float]:
@@ -40,7 +47,8 @@ def test_the_running_daemon_serves_metrics_and_health_over_http(tmp_path):
                     got = samples(httpx.get(f"{base}/metrics", timeout=5).text)
                 except httpx.HTTPError:
                     return False
-                return got.get(("monitor_alerts", (("status", "sent"),))) == 1
+                return (got.get(("monitor_alerts", (("status", "sent"),))) == 1
+                        and got.get(("monitor_search_backlog", ())) == 0)
             assert wait_for(delivered, 30, 0.3), daemon.log()
             metrics = httpx.get(f"{base}/metrics", timeout=5)
             healthz = httpx.get(f"{base}/healthz", timeout=5)
@@ -52,7 +60,10 @@ def test_the_running_daemon_serves_metrics_and_health_over_http(tmp_path):
     assert got[("monitor_feeds", (("state", "ok"),))] == 1
     assert got[("monitor_feeds", (("state", "failing"),))] == 1
     assert got[("monitor_feed_errors", (("kind", "http_4xx"),))] == 1  # /missing.xml answers 404
+    assert got[("monitor_fetch_errors_in_a_row", (("kind", "http_4xx"),))] >= 1
+    assert got[("monitor_feed_errors", (("kind", "timeout"),))] == 0
     assert got[("monitor_items", ())] == 1
+    assert got[("monitor_search_backlog", ())] == 0  # the daemon's index job took the new item
     assert got[("monitor_matches_total", (("topic", "s400-f35"),))] == 1
     assert got[("monitor_stories_total", (("topic", "s400-f35"),))] == 1
     assert got[("monitor_last_poll_timestamp_seconds", ())] > utcnow().timestamp() - 120
@@ -74,6 +85,8 @@ def test_monitor_metrics_prints_the_same_families(tmp_path):
     assert got[("monitor_feeds", (("state", "never_polled"),))] == 1
     assert got[("monitor_polls_total", ())] == 0
     assert got[("monitor_alert_send_latency_seconds_count", ())] == 0
+    rows = [json.loads(line) for line in run_cli(config, "metrics", "--json").stdout.splitlines()]
+    assert {"name": "monitor_feeds", "labels": {"state": "never_polled"}, "value": 1.0} in rows
 
 
 def test_metrics_on_a_missing_database_is_one_line(tmp_path):
@@ -93,10 +106,10 @@ def test_health_fails_when_the_last_poll_is_old_or_the_database_takes_no_write(t
 
     last_poll(timedelta(seconds=20))
     fresh = health(db, config)
-    assert fresh.ok and fresh.reasons == ["database writable", "last poll 20s ago"]
+    assert fresh.ok and fresh.reasons[0] == "database writable" and 20 <= poll_age(fresh.text()) <= 22
     last_poll(timedelta(minutes=5))
     stale = health(db, config)
-    assert not stale.ok and "last poll 300s ago (limit 80s)" in stale.text()
+    assert not stale.ok and "s ago (limit 80s)" in stale.text() and 300 <= poll_age(stale.text()) <= 302
     last_poll(None)
     assert not health(db, config).ok
     assert health(db, config, started_at=utcnow()).ok  # just started, first poll pending
@@ -130,3 +143,41 @@ def test_a_bad_metrics_listen_is_one_line_naming_the_key(tmp_path):
     assert result.returncode == 1
     assert "[monitor] metrics_listen: '9464' is not HOST:PORT" in result.stderr
     assert result.stderr.strip().count("\n") == 0
+
+
+def test_healthz_answers_503_with_the_reason_when_polls_stopped(tmp_path):
+    from monitor.desk.metrics import MetricsServer
+
+    config = load_config(write_config(tmp_path, [], []))
+    with Store.open(tmp_path / "monitor.db") as store:
+        store.set_meta("last_poll_at", iso(utcnow() - timedelta(hours=2)))
+    server = MetricsServer("127.0.0.1", 0, tmp_path / "monitor.db", config).start()
+    try:
+        stale = httpx.get(f"http://127.0.0.1:{server.port}/healthz", timeout=5)
+        with Store.open(tmp_path / "monitor.db") as store:
+            store.set_meta("last_poll_at", iso(utcnow()))
+        fresh = httpx.get(f"http://127.0.0.1:{server.port}/healthz", timeout=5)
+    finally:
+        server.close()
+    assert stale.status_code == 503 and "(limit 80s)" in stale.text and 7200 <= poll_age(stale.text) <= 7202
+    assert fresh.status_code == 200
+
+
+def test_a_scrape_does_not_wait_for_a_writer(tmp_path):
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from monitor.desk.metrics import MonitorCollector
+
+    with Store.open(tmp_path / "monitor.db") as store:
+        store.add_feed("http://feeds.test/a.xml")
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(MonitorCollector(tmp_path / "monitor.db"))
+    writer = sqlite3.connect(str(tmp_path / "monitor.db"), isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # a poll's transaction in progress
+    writer.execute("INSERT INTO feeds(url, added_at) VALUES ('http://feeds.test/b.xml', '2026-01-01T00:00:00Z')")
+    try:
+        got = samples(generate_latest(registry).decode())  # a Store.open would queue for the lock here
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert got[("monitor_feeds", (("state", "never_polled"),))] == 1  # committed state only

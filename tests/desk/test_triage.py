@@ -96,6 +96,24 @@ def test_keys_store_verdicts_newest_story_first_and_the_screen_shows_why(store):
     assert store.triage_queue() == []
 
 
+def test_only_web_links_are_opened(store):
+    with store.write():
+        store.execute("UPDATE items SET url = 'javascript:alert(1)' WHERE id = 3")
+    opened: list[str] = []
+    app = TriageApp(store, opener=lambda url: opened.append(url) or True)
+    seen = {}
+
+    async def steps(pilot):
+        await pilot.press("o")
+        seen["bad"] = screen(app)
+        await pilot.press("s", "o")
+        seen["good"] = screen(app)
+
+    run(app, steps)
+    assert "this item has no web link" in seen["bad"]
+    assert opened == ["https://news.example/2"] and "opened in the browser" in seen["good"]
+
+
 def test_filter_and_full_explanation(store):
     app = TriageApp(store)
     seen: dict[str, str] = {}

@@ -116,3 +116,19 @@ def test_web_command_errors_are_one_line(tmp_path):
     result = CliRunner().invoke(cli, ["--config", str(config), "web"])
     assert result.exit_code == 1 and "does not exist yet" in result.output
     assert result.output.strip().count("\n") == 0
+
+
+def test_a_port_in_use_is_one_line(polled, tmp_path):
+    import socket
+
+    from conftest import write_config
+
+    config = write_config(tmp_path, [])
+    config.write_text(config.read_text().replace('database = "monitor.db"', f'database = "{polled}"'))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["--config", str(config), "web", "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"Error: cannot listen on 127.0.0.1:{port}:" in result.output

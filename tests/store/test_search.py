@@ -11,7 +11,7 @@ from sqlite_utils import Database
 from monitor.models import Item
 from monitor.store import Store
 from monitor.store.schema import migrations
-from monitor.store.search import fts_query, register, search_text
+from monitor.store.search import fts_query, search_text
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
 TEXTS = {
@@ -99,11 +99,37 @@ def test_an_existing_database_gets_the_index_by_migration(tmp_path):
         assert found(store, "اس 400") == {1}
 
 
+def test_a_word_in_the_headline_ranks_first(store):
+    in_body = add(store, 1, "en")  # "benchmark" once, in a short text
+    for number, lang in enumerate(("ar", "ru", "tr", "fa"), 2):
+        add(store, number, lang)  # items without the word, as most are
+    filler = " ".join(["The committee also discussed regional lending conditions and bond yields."] * 6)
+    item = Item(guid="t", url="https://news.example/t", title="Benchmark rates unchanged", text=filler,
+                published=NOW, lang="en", content_hash="t")
+    with store.write():
+        in_title = store.add_item(1, item, NOW)
+    assert [r["id"] for r in store.search_items("benchmark")] == [in_title, in_body]
+
+
 def test_query_building():
     assert fts_query("S-400") == '"s400"'
     assert fts_query("Турция") == '("турция" OR "турц")'
     assert fts_query("sanction*") == '"sanction"*'
     assert "s400" in search_text("إس-400").split()
-    conn = sqlite3.connect(":memory:")
-    register(conn)
-    assert conn.execute("SELECT monitor_search_text('С-400')").fetchone()[0] == "s400"
+    assert search_text("Турции") == "турции турц"
+
+
+def test_storing_only_notes_the_item_and_indexing_catches_up_in_batches(store, tmp_path):
+    first, second = add(store, 1, "ar"), add(store, 2, "ru")
+    assert store.search_backlog() == 2
+    assert store.query("SELECT item_id FROM items_search") == []  # nothing normalised on the poll's path
+    assert store.update_search_index(batch=1, limit=1) == 1 and store.search_backlog() == 1
+    assert store.update_search_index(batch=1) == 1 and store.search_backlog() == 0
+    assert {r["item_id"] for r in store.query("SELECT item_id FROM items_search")} == {first, second}
+    # Any connection may store items: the triggers are plain SQL.
+    raw = sqlite3.connect(str(tmp_path / "m.db"), isolation_level=None)
+    raw.execute("INSERT INTO items(feed_id, guid, title, text, fetched_at, lang, content_hash) "
+                "VALUES (1, 'raw', 'Patriot batteries for Poland', '', '2026-01-01T00:00:00Z', 'en', 'raw')")
+    raw.close()
+    assert store.search_backlog() == 1
+    assert len(store.search_items("patriot")) == 1 and store.search_backlog() == 0  # search catches up

@@ -48,7 +48,8 @@ def lines(result) -> list[dict]:
     return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
 
 
-@pytest.mark.parametrize("command", [["search"], ["metrics"], ["topic", "backtest"]], ids=" ".join)
+@pytest.mark.parametrize("command", [["search"], ["metrics"], ["topic", "backtest"], ["triage"], ["web"]],
+                         ids=" ".join)
 def test_desk_commands_teach_with_help(command):
     result = CliRunner().invoke(cli, [*command, "--help"])
     assert result.exit_code == 0 and "Examples:" in result.output
@@ -111,3 +112,10 @@ def test_backtest_refuses_apply_with_a_trial_lexicon(desk, tmp_path):
     assert result.exit_code == 2
     missing = invoke("topic", "backtest", "--lexicon", str(tmp_path / "none.toml"))
     assert missing.exit_code == 1 and "does not exist" in missing.output
+
+
+def test_triage_outside_a_terminal_is_one_line(desk):
+    invoke, _, _ = desk
+    result = invoke("triage")  # CliRunner's streams are not terminals
+    assert result.exit_code == 1 and "needs a terminal" in result.output
+    assert result.output.strip().count("\n") == 0
