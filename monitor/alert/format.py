@@ -5,7 +5,7 @@ http(s) links are shown. Arabic and other right-to-left text is wrapped with `di
 in HTML and isolated with Unicode bidi marks in text, so a mixed line renders in order.
 
 `fit_message` cuts a message to one service's title and body limits (Apprise's
-`title_maxlen` / `body_maxlen`), keeping the head (headline, source, reasons, link) and
+`title_maxlen` / `body_maxlen`), keeping the head (title, link, source, reasons) and
 the outbox reference; the sender also sets Apprise's overflow mode to truncate, so
 nothing is ever split into several messages or refused for its length. E-mail gets the
 HTML body, which Apprise's mailto sends as multipart/alternative with a text part.
@@ -84,8 +84,12 @@ def format_alert(facts: AlertFacts) -> AlertMessage:
         title = headline
     link = safe_link(facts.url)
     why = "; ".join(facts.reasons[:4]) or "matched the topic"
-    # The body opens with the title: services without a title field (chat) show only this.
-    lines = [_isolate(title), ""]
+    # The body opens with the title and the link: services without a title field (chat)
+    # show only the body, and a body cut to a service's limit loses its end, never these.
+    lines = [_isolate(title)]
+    if link:
+        lines.append(f"Link: {link}")
+    lines.append("")
     if facts.update_summary:
         lines.append(f"Story grew: {facts.update_summary}")
     lines.append(f"Topic: {facts.topic} · source: {facts.feed} · language: {facts.lang}"
@@ -93,14 +97,14 @@ def format_alert(facts: AlertFacts) -> AlertMessage:
     if facts.story_id is not None:
         lines.append(f"Story #{facts.story_id}: {facts.outlets} outlet(s)" + (f" in {', '.join(facts.langs)}" if facts.langs else ""))
     lines.append(f"Why: {why} (score {facts.score:.1f}, threshold {facts.threshold:.1f})")
-    if link:
-        lines.append(f"Link: {link}")
     if facts.snippet:
         lines += ["", _isolate(_clip(facts.snippet, SNIPPET_CHARS))]
     body = "\n".join(lines)
 
     esc = html.escape
     parts = [f'<h3 dir="auto">{esc(title)}</h3>']
+    if link:
+        parts.append(f'<p><a href="{esc(link, quote=True)}">{esc(link)}</a></p>')
     if facts.update_summary:
         parts.append(f"<p><b>Story grew:</b> {esc(facts.update_summary)}</p>")
     meta = f"Topic: {esc(facts.topic)} · source: {esc(facts.feed)} · language: {esc(facts.lang)}"
@@ -111,8 +115,6 @@ def format_alert(facts: AlertFacts) -> AlertMessage:
         parts.append(f"<p>Story #{facts.story_id}: {facts.outlets} outlet(s)"
                      + (f" in {esc(', '.join(facts.langs))}" if facts.langs else "") + "</p>")
     parts.append(f"<p><b>Why:</b> {esc(why)} (score {facts.score:.1f}, threshold {facts.threshold:.1f})</p>")
-    if link:
-        parts.append(f'<p><a href="{esc(link, quote=True)}">{esc(link)}</a></p>')
     if facts.snippet:
         parts.append(f'<p dir="auto">{esc(_clip(facts.snippet, SNIPPET_CHARS))}</p>')
     return AlertMessage(title=title, body=body, body_html="\n".join(parts))

@@ -157,6 +157,11 @@ class _TooLarge(Exception):
     pass
 
 
+def _is_zlib(data: bytes) -> bool:
+    """A zlib stream header (RFC 1950): deflate method and a valid check value."""
+    return len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] * 256 + data[1]) % 31 == 0
+
+
 _UNSUPPORTED = "unsupported:"
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 
@@ -193,9 +198,12 @@ class _BoundedDecoder:
         if self.encoding == "gzip":
             if data[:2] == b"\x1f\x8b":
                 self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            elif _is_zlib(data):  # zlib ("deflate") bytes under a gzip label
+                self.encoding = "deflate"
+                self._zlib = zlib.decompressobj()
         elif self.encoding == "deflate":
             # "deflate" is meant to be zlib-wrapped; many servers send raw deflate.
-            if len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] * 256 + data[1]) % 31 == 0:
+            if _is_zlib(data):
                 self._zlib = zlib.decompressobj()
             else:
                 probe = zlib.decompressobj(-zlib.MAX_WBITS)
@@ -460,7 +468,13 @@ class Fetcher:
         for chunk in response.iter_raw(_CHUNK):
             decoder.feed(chunk)
             _time_left(None, _DeadlineExceeded)
-        return decoder.finish()
+        body = decoder.finish()
+        if decoder.encoding == "gzip" and body[:3] == _GZIP_MAGIC:
+            # Compressed twice: a .gz file served with Content-Encoding: gzip on top.
+            again = _BoundedDecoder("gzip", limit)
+            again.feed(body)
+            body = again.finish()
+        return body
 
     def _describe(self, exc: Exception, url: str, final_url: str) -> str:
         s = self.settings

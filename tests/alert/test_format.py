@@ -133,3 +133,14 @@ def test_digest_lists_every_story_up_to_a_bound():
     assert "javascript:" not in message.body and "javascript:" not in message.body_html
     assert "Story 0 &lt;x&gt;" in message.body_html and "<x>" not in message.body_html
     assert "breaking; story #1" in message.body
+
+
+@pytest.mark.parametrize("body_max", [160, 300, 1024])
+def test_a_small_limit_keeps_the_title_and_the_link(body_max):
+    message = with_reference(format_alert(facts(title="S-400 #Turkey: 2nd battery (near Ankara) is live!",
+                                                url="https://news.example/s400_second?ref=rss&id=7",
+                                                snippet="word " * 2000)), 9)
+    fitted = fit_message(message, title_max=0, body_max=body_max, html=False)
+    assert len(fitted.body) <= body_max and fitted.title == ""
+    assert fitted.body.startswith("S-400 #Turkey: 2nd battery (near Ankara) is live!\n"
+                                  "Link: https://news.example/s400_second?ref=rss&id=7")

@@ -243,8 +243,11 @@ def test_content_encodings_decoded(server, fetcher, encoding, encode):
         ({"Content-Encoding": "deflate"}, gzip.compress),  # gzip under the wrong label
         ({"Content-Encoding": "br"}, lambda b: b),  # a coding we do not read, on plain bytes
         ({"Content-Encoding": "gzip, gzip"}, lambda b: b"\n  " + b),  # an odd chain, plain bytes
+        ({"Content-Encoding": "gzip"}, zlib.compress),  # zlib bytes labelled gzip
+        ({"Content-Encoding": "gzip"}, lambda b: gzip.compress(gzip.compress(b))),  # a .gz file, gzipped again
     ],
-    ids=["gzip-unlabelled", "gzip-labelled-deflate", "br-on-plain", "chain-on-plain"],
+    ids=["gzip-unlabelled", "gzip-labelled-deflate", "br-on-plain", "chain-on-plain", "zlib-labelled-gzip",
+         "gzip-twice"],
 )
 def test_content_encoding_that_does_not_match_the_bytes_is_still_read(server, fetcher, headers, encode):
     server.routes["/enc"] = lambda h: send(h, 200, encode(RSS), {"Content-Type": "application/rss+xml", **headers})
