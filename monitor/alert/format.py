@@ -130,7 +130,7 @@ def fit_message(message: AlertMessage, *, title_max: int, body_max: int, html: b
     """The message cut to a service's limits, footer included, ready to send.
 
     `title_max` 0 means the service has no title (Telegram and most chats): the title
-    is left out, since the body opens with it already. Apprise would otherwise paste
+    goes into the body as its first line (alerts open with it already). Apprise would paste
     the raw title into the HTML or Markdown body unescaped, and a headline such as
     `S-400 & F-35 <update>` would make Telegram refuse the message; in the body it is
     escaped exactly once, by the conversion to the service's parse mode. The body is
@@ -142,6 +142,11 @@ def fit_message(message: AlertMessage, *, title_max: int, body_max: int, html: b
     room = body_max
     footer = f"\n\n{message.footer}" if message.footer else ""
     text = message.body
+    if title_max <= 0 and message.title and not _opens_with(text, message.title):
+        # A digest or test message: its title leads the body, as plain text.
+        text = f"{message.title}\n\n{text}"
+        message = AlertMessage(message.title, text, f"<p><b>{_esc(message.title)}</b></p>\n{message.body_html}"
+                               if message.body_html else "", message.footer)
     if len(text) + len(footer) > room:
         text = _cut(text, max(room - len(footer), 0))
     full_text = text + footer
@@ -153,6 +158,14 @@ def fit_message(message: AlertMessage, *, title_max: int, body_max: int, html: b
             keep -= max(len(body_html) - room, 1)
             body_html = _text_to_html(_cut(full_text, max(keep, 0)))
     return AlertMessage(title=title, body=full_text, body_html=body_html if html else "")
+
+
+def _opens_with(body: str, title: str) -> bool:
+    first = body.split("\n", 1)[0].strip(FSI + PDI)
+    return first == " ".join(title.split())
+
+
+_esc = html.escape
 
 
 # RFC 2047: an encoded word is at most 75 characters; 76 is the line length it assumes.
