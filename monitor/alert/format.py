@@ -5,7 +5,7 @@ http(s) links are shown. Arabic and other right-to-left text is wrapped with `di
 in HTML and isolated with Unicode bidi marks in text, so a mixed line renders in order.
 
 `fit_message` cuts a message to one service's title and body limits (Apprise's
-`title_maxlen` / `body_maxlen`), keeping the head (headline, source, reasons, link) and
+`title_maxlen` / `body_maxlen`), keeping the head (title, link, source, reasons) and
 the outbox reference; the sender also sets Apprise's overflow mode to truncate, so
 nothing is ever split into several messages or refused for its length. E-mail gets the
 HTML body, which Apprise's mailto sends as multipart/alternative with a text part.
@@ -86,10 +86,14 @@ def format_alert(facts: AlertFacts) -> AlertMessage:
         title = headline
     link = safe_link(facts.url)
     why = "; ".join(facts.reasons[:4]) or "matched the topic"
-    # The body opens with the title: services without a title field (chat) show only this.
-    lines = [_isolate(title), ""]
+    # The body opens with the title and the link: services without a title field (chat)
+    # show only the body, and a body cut to a service's limit loses its end, never these.
+    lines = [_isolate(title)]
+    if link:
+        lines.append(f"Link: {link}")
     if facts.gist:
-        lines.insert(1, f"In {facts.gist_lang}: {facts.gist}")
+        lines.append(f"In {facts.gist_lang}: {facts.gist}")
+    lines.append("")
     if facts.update_summary:
         lines.append(f"Story grew: {facts.update_summary}")
     lines.append(f"Topic: {facts.topic} · source: {facts.feed} · language: {facts.lang}"
@@ -97,14 +101,14 @@ def format_alert(facts: AlertFacts) -> AlertMessage:
     if facts.story_id is not None:
         lines.append(f"Story #{facts.story_id}: {facts.outlets} outlet(s)" + (f" in {', '.join(facts.langs)}" if facts.langs else ""))
     lines.append(f"Why: {why} (score {facts.score:.1f}, threshold {facts.threshold:.1f})")
-    if link:
-        lines.append(f"Link: {link}")
     if facts.snippet:
         lines += ["", _isolate(_clip(facts.snippet, SNIPPET_CHARS))]
     body = "\n".join(lines)
 
     esc = html.escape
     parts = [f'<h3 dir="auto">{esc(title)}</h3>']
+    if link:
+        parts.append(f'<p><a href="{esc(link, quote=True)}">{esc(link)}</a></p>')
     if facts.gist:
         parts.append(f"<p><b>In {esc(facts.gist_lang or '')}:</b> {esc(facts.gist)}</p>")
     if facts.update_summary:
@@ -117,8 +121,6 @@ def format_alert(facts: AlertFacts) -> AlertMessage:
         parts.append(f"<p>Story #{facts.story_id}: {facts.outlets} outlet(s)"
                      + (f" in {esc(', '.join(facts.langs))}" if facts.langs else "") + "</p>")
     parts.append(f"<p><b>Why:</b> {esc(why)} (score {facts.score:.1f}, threshold {facts.threshold:.1f})</p>")
-    if link:
-        parts.append(f'<p><a href="{esc(link, quote=True)}">{esc(link)}</a></p>')
     if facts.snippet:
         parts.append(f'<p dir="auto">{esc(_clip(facts.snippet, SNIPPET_CHARS))}</p>')
     return AlertMessage(title=title, body=body, body_html="\n".join(parts))
@@ -134,7 +136,7 @@ def fit_message(message: AlertMessage, *, title_max: int, body_max: int, html: b
     """The message cut to a service's limits, footer included, ready to send.
 
     `title_max` 0 means the service has no title (Telegram and most chats): the title
-    is left out, since the body opens with it already. Apprise would otherwise paste
+    goes into the body as its first line (alerts open with it already). Apprise would paste
     the raw title into the HTML or Markdown body unescaped, and a headline such as
     `S-400 & F-35 <update>` would make Telegram refuse the message; in the body it is
     escaped exactly once, by the conversion to the service's parse mode. The body is
@@ -146,6 +148,11 @@ def fit_message(message: AlertMessage, *, title_max: int, body_max: int, html: b
     room = body_max
     footer = f"\n\n{message.footer}" if message.footer else ""
     text = message.body
+    if title_max <= 0 and message.title and not _opens_with(text, message.title):
+        # A digest or test message: its title leads the body, as plain text.
+        text = f"{message.title}\n\n{text}"
+        message = AlertMessage(message.title, text, f"<p><b>{_esc(message.title)}</b></p>\n{message.body_html}"
+                               if message.body_html else "", message.footer)
     if len(text) + len(footer) > room:
         text = _cut(text, max(room - len(footer), 0))
     full_text = text + footer
@@ -157,6 +164,14 @@ def fit_message(message: AlertMessage, *, title_max: int, body_max: int, html: b
             keep -= max(len(body_html) - room, 1)
             body_html = _text_to_html(_cut(full_text, max(keep, 0)))
     return AlertMessage(title=title, body=full_text, body_html=body_html if html else "")
+
+
+def _opens_with(body: str, title: str) -> bool:
+    first = body.split("\n", 1)[0].strip(FSI + PDI)
+    return first == " ".join(title.split())
+
+
+_esc = html.escape
 
 
 # RFC 2047: an encoded word is at most 75 characters; 76 is the line length it assumes.

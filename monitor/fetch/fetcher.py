@@ -157,6 +157,22 @@ class _TooLarge(Exception):
     pass
 
 
+def _is_zlib(data: bytes) -> bool:
+    """A zlib stream header (RFC 1950): deflate method and a valid check value."""
+    return len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] * 256 + data[1]) % 31 == 0
+
+
+_PLAIN_STARTS = (b"<?xml", b"<rss", b"<feed", b"<rdf:", b"<!--", b"<!doctype", b"<html", b"{\"", b"{\n", b"{\r", b"{ ")
+
+
+def _looks_plain(data: bytes) -> bool:
+    """Whether a body opens like an uncompressed XML, HTML or JSON document (after a BOM
+    or blank space). Compressed streams never do: gzip and zlib open with fixed bytes,
+    and a raw deflate stream is only taken for one when it is not plainly text."""
+    start = data[:64].lstrip(b" \t\r\n").removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n").lower()
+    return start.startswith(_PLAIN_STARTS)
+
+
 _UNSUPPORTED = "unsupported:"
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 
@@ -182,10 +198,10 @@ class _BoundedDecoder:
 
     def _start(self, data: bytes) -> None:
         self._started = True
+        if _looks_plain(data):
+            return  # a feed's own first bytes under a coding label: taken as they are
         if self.encoding.startswith(_UNSUPPORTED):
-            if not data.lstrip()[:1] in (b"<", b"{", b"\xef", b"\xfe", b"\xff"):
-                raise _Failure(f"unsupported Content-Encoding {self.encoding[len(_UNSUPPORTED):]!r}")
-            return  # plain XML or JSON under a wrong label: taken as it is
+            raise _Failure(f"unsupported Content-Encoding {self.encoding[len(_UNSUPPORTED):]!r}")
         if self.encoding != "gzip" and data[:3] == _GZIP_MAGIC:
             # gzip bytes without (or under another) Content-Encoding: a server that
             # serves feed.xml.gz as the feed. No feed starts with these bytes.
@@ -193,9 +209,12 @@ class _BoundedDecoder:
         if self.encoding == "gzip":
             if data[:2] == b"\x1f\x8b":
                 self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            elif _is_zlib(data):  # zlib ("deflate") bytes under a gzip label
+                self.encoding = "deflate"
+                self._zlib = zlib.decompressobj()
         elif self.encoding == "deflate":
             # "deflate" is meant to be zlib-wrapped; many servers send raw deflate.
-            if len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] * 256 + data[1]) % 31 == 0:
+            if _is_zlib(data):
                 self._zlib = zlib.decompressobj()
             else:
                 probe = zlib.decompressobj(-zlib.MAX_WBITS)
@@ -460,7 +479,13 @@ class Fetcher:
         for chunk in response.iter_raw(_CHUNK):
             decoder.feed(chunk)
             _time_left(None, _DeadlineExceeded)
-        return decoder.finish()
+        body = decoder.finish()
+        if decoder.encoding == "gzip" and body[:3] == _GZIP_MAGIC:
+            # Compressed twice: a .gz file served with Content-Encoding: gzip on top.
+            again = _BoundedDecoder("gzip", limit)
+            again.feed(body)
+            body = again.finish()
+        return body
 
     def _describe(self, exc: Exception, url: str, final_url: str) -> str:
         s = self.settings

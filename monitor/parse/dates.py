@@ -6,7 +6,9 @@ that one reads `2019/7/12 10:00:00` as 1 November 2019, inventing a month and a 
 What none of them reads goes to `dateutil`, which knows the common forms publishers
 write by hand (`2019/7/12 10:00:00`, `7/17/2019 3:30:00 PM`, `15 July 2019 - 09:01`),
 and is accepted only when the string itself gives the year, the month and the day:
-it is parsed twice with different defaults and must agree with itself. A named zone
+it is parsed twice with different defaults and must agree with itself. `7/12/2019`
+could be either day first or month first and is left unknown, unless a 12-hour clock
+(`3:30 PM`) shows the US order. A named zone
 that no table knows makes the date unknown rather than hours off.
 """
 from __future__ import annotations
@@ -44,6 +46,17 @@ _DEFAULTS = (datetime(2000, 1, 1), datetime(2001, 2, 2))
 _DOTTED_DAY_FIRST = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{2,4}\b")
 
 
+# N/N/YYYY with both numbers 12 or less reads either way round. A 12-hour clock
+# (AM/PM) marks the US order, month first; without one the date is left unknown.
+_SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/\d{2,4}\b")
+_TWELVE_HOUR = re.compile(r"\d\s*[AaPp]\.?[Mm]\b\.?")
+
+
+def _ambiguous(match: re.Match) -> bool:
+    first, second = int(match.group(1)), int(match.group(2))
+    return first != second and first <= 12 and second <= 12
+
+
 def parse_date(value: object) -> datetime | None:
     """`value` (a feed's date string) as an aware UTC datetime, or None if it cannot be read.
 
@@ -79,6 +92,9 @@ def _unknown_zone(text: str) -> bool:
 
 
 def _dateutil(text: str) -> datetime | None:
+    slashed = _SLASHED.match(text)
+    if slashed and _ambiguous(slashed) and not _TWELVE_HOUR.search(text):
+        return None  # 7/12/2019: 7 December or 12 July; guessing would be inventing
     results = []
     with warnings.catch_warnings():
         # An unknown zone name is a warning there and a naive (so wrong) time here.

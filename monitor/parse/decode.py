@@ -5,6 +5,8 @@ the XML declaration, and when the bytes are not valid in the declared encoding i
 everything with the next candidate. That turns a UTF-8 feed with one stray byte into a
 windows-1252 feed, every non-ASCII letter garbled. So before feedparser:
 
+- bytes that are valid UTF-8 are read as UTF-8 even when a header or the XML
+  declaration names a single-byte encoding (a wrong label would garble every letter);
 - bytes that are UTF-8 but for a few invalid sequences (at most one in
   `STRAY_RATIO` of the multi-byte characters) are decoded as UTF-8, each invalid
   sequence becoming one U+FFFD, and handed over as clean UTF-8 with the declaration
@@ -53,13 +55,24 @@ def prepare_bytes(content: bytes, headers: dict[str, str]) -> tuple[bytes, str |
 
 
 def _to_utf8(content: bytes, headers: dict[str, str]) -> tuple[bytes, str | None]:
-    if content.startswith(_BOMS) or content.isascii():
+    if content.startswith(codecs.BOM_UTF8):
+        content = content[len(codecs.BOM_UTF8):]  # says UTF-8; the checks below still apply
+    elif content.startswith(_BOMS):
+        return content, None  # UTF-16/32: feedparser reads the BOM
+    if content.isascii():
         return content, None
     try:
-        content.decode("utf-8")
-        return content, None
+        text = content.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    else:
+        # Valid UTF-8 with non-ASCII characters is UTF-8, whatever a header or declaration
+        # says (text in a single-byte encoding is practically never valid UTF-8); only a
+        # document declaring UTF-16/32 without a BOM is left to its declaration.
+        wrong = [n for n in _declared(content, headers) if n not in _UTF8_NAMES]
+        if not wrong or any(n.startswith(("utf-16", "utf-32", "utf16", "utf32")) for n in wrong):
+            return content, None
+        return _relabel(text, headers), f"declared {wrong[0]} but valid UTF-8: read as UTF-8"
     text = content.decode("utf-8", "replace")
     invalid = text.count("\ufffd")
     multibyte = len(text) - len(text.encode("ascii", "ignore")) - invalid

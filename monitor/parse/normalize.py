@@ -8,6 +8,7 @@ import hashlib
 import html
 import re
 import unicodedata
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -116,12 +117,16 @@ def canonical_url(url: str | None) -> str:
     if (scheme, port) in (("http", 80), ("https", 443)):
         port = None
     netloc = host + (f":{port}" if port else "")
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not _TRACKING_PARAMS.match(k)]
+    query = ""
+    if parts.query:
+        query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                           if not _TRACKING_PARAMS.match(k)], doseq=True)
     path = parts.path or "/"
-    return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
+    return urlunsplit((scheme, netloc, path, query, ""))
 
 
+# A feed repeats its links on every fetch; the key of each is worked out once.
+@lru_cache(maxsize=8192)
 def identity_url(url: str | None) -> str:
     """The key that says two links are one item: `canonical_url`, then http and https
     as one scheme and a trailing slash dropped, since sites flip both between fetches
@@ -130,11 +135,14 @@ def identity_url(url: str | None) -> str:
     url = canonical_url(url)
     if not url.startswith(("http://", "https://")):
         return url
-    parts = urlsplit(url)
-    path = parts.path.rstrip("/")
-    if not path and not parts.query:
+    scheme_end = url.index("://") + 3
+    rest = url[scheme_end:]
+    host, slash, tail = rest.partition("/")
+    path, mark, query = tail.partition("?")
+    path = path.rstrip("/")
+    if not path and not query:
         return ""
-    return urlunsplit(("https", parts.netloc, path or "/", parts.query, ""))
+    return f"https://{host}/{path}" + (f"?{query}" if query else "")
 
 
 def _guid_key(guid: str | None) -> str:

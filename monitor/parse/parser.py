@@ -2,7 +2,11 @@
 
 feedparser is only ever handed a `BytesIO` (given a ``str`` or ``bytes`` it would fetch a
 URL or open a local path), with the response's headers and the final URL as the base for
-relative links. What it returns is cut to size here:
+relative links. Before it, `decode.prepare_bytes` repairs the bytes (UTF-8 with stray
+bytes, a missing or wrong charset, escaped CDATA markers); a JSON Feed body goes to
+`jsonfeed.read_json_feed` instead, under the same budget and caps. Entry dates are read
+by `dates.parse_date` from the strings as published, never from feedparser's guesses.
+What it returns is cut to size here:
 
 - a body with no feed version (an HTML login page, an empty 200, garbage) raises
   `ParseError`: "not a feed" must never read as "the feed is now empty";
@@ -87,7 +91,12 @@ def parse_feed(
     url: str,
     limits: ParseLimits = DEFAULT_LIMITS,
 ) -> ParsedFeed:
-    """Parse a fetched body. `headers` are the response's, `url` the final URL."""
+    """Parse a fetched body (RSS, Atom, RDF, CDF or JSON Feed) into a `ParsedFeed`.
+
+    `headers` are the response's (any case), `url` the final URL after redirects, the base
+    for relative links. At most `limits.max_entries` entries, newest first by date.
+    Raises `ParseError` (one line) for a body that is not a feed or breaks a limit.
+    """
     if not content or not content.strip():
         raise ParseError("not a feed: empty response body")
     if len(content) > limits.max_bytes:

@@ -79,7 +79,9 @@ def test_messages_fit_each_services_limits(url):
     assert len(sent_body) + title_room <= plugin.body_maxlen
     if plugin.title_maxlen > 0:
         assert len(fitted.title) <= plugin.title_maxlen
-    assert fitted.body.startswith("Headline\nLink: https://x.example/a")  # the head survives
+    head = "Headline\nLink: https://x.example/a"
+    # The head survives; a service without titles gets the title as the body's first line.
+    assert fitted.body.startswith(head if plugin.title_maxlen > 0 else f"{long.title}\n\n{head}")
     assert fitted.body.endswith("feed-monitor alert #42")  # and so does the reference
     assert "…" in fitted.body
     if use_html:
@@ -133,3 +135,23 @@ def test_digest_lists_every_story_up_to_a_bound():
     assert "javascript:" not in message.body and "javascript:" not in message.body_html
     assert "Story 0 &lt;x&gt;" in message.body_html and "<x>" not in message.body_html
     assert "breaking; story #1" in message.body
+
+
+@pytest.mark.parametrize("body_max", [160, 300, 1024])
+def test_a_small_limit_keeps_the_title_and_the_link(body_max):
+    message = with_reference(format_alert(facts(title="S-400 #Turkey: 2nd battery (near Ankara) is live!",
+                                                url="https://news.example/s400_second?ref=rss&id=7",
+                                                snippet="word " * 2000)), 9)
+    fitted = fit_message(message, title_max=0, body_max=body_max, html=False)
+    assert len(fitted.body) <= body_max and fitted.title == ""
+    assert fitted.body.startswith("S-400 #Turkey: 2nd battery (near Ankara) is live!\n"
+                                  "Link: https://news.example/s400_second?ref=rss&id=7")
+
+
+def test_a_chat_service_without_titles_still_shows_a_digest_heading_once():
+    digest = format_digest("Hourly digest: 2 stories", "Stories with news.", [DigestEntry("S-400 & F-35 <now>")])
+    fitted = fit_message(digest, title_max=0, body_max=4096, html=True)
+    assert fitted.title == "" and fitted.body.startswith("[feed-monitor] Hourly digest: 2 stories\n")
+    assert fitted.body_html.startswith("<p><b>[feed-monitor] Hourly digest: 2 stories</b></p>")
+    alert = fit_message(format_alert(facts()), title_max=0, body_max=4096, html=False)
+    assert alert.body.count("Turkey activates S-400") == 1  # an alert's title is not repeated

@@ -243,8 +243,12 @@ def test_content_encodings_decoded(server, fetcher, encoding, encode):
         ({"Content-Encoding": "deflate"}, gzip.compress),  # gzip under the wrong label
         ({"Content-Encoding": "br"}, lambda b: b),  # a coding we do not read, on plain bytes
         ({"Content-Encoding": "gzip, gzip"}, lambda b: b"\n  " + b),  # an odd chain, plain bytes
+        ({"Content-Encoding": "gzip"}, zlib.compress),  # zlib bytes labelled gzip
+        ({"Content-Encoding": "deflate"}, lambda b: b"\n" + b),  # deflate label on plain bytes
+        ({"Content-Encoding": "gzip"}, lambda b: gzip.compress(gzip.compress(b))),  # a .gz file, gzipped again
     ],
-    ids=["gzip-unlabelled", "gzip-labelled-deflate", "br-on-plain", "chain-on-plain"],
+    ids=["gzip-unlabelled", "gzip-labelled-deflate", "br-on-plain", "chain-on-plain", "zlib-labelled-gzip",
+         "deflate-on-plain", "gzip-twice"],
 )
 def test_content_encoding_that_does_not_match_the_bytes_is_still_read(server, fetcher, headers, encode):
     server.routes["/enc"] = lambda h: send(h, 200, encode(RSS), {"Content-Type": "application/rss+xml", **headers})
@@ -500,3 +504,11 @@ def test_junk_after_a_gzip_stream_counts_against_the_cap():
         for _ in range(100):
             decoder.feed(b"junk" * 100)
     assert decoder.finish() == b"<rss/>"
+
+
+def test_a_json_feed_under_a_deflate_label_is_read_as_sent(server, fetcher):
+    body = b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "1", "content_text": "x"}]}'
+    server.routes["/j"] = lambda h: send(h, 200, body, {"Content-Encoding": "deflate", "Content-Type": "application/feed+json"})
+    r = fetcher.fetch(server.url("/j"))
+    assert r.error is None and r.content == body
+    assert [e.guid for e in parse_feed(r.content, r.headers, r.final_url).entries] == ["1"]

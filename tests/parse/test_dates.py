@@ -25,6 +25,9 @@ def utc(*parts: int) -> datetime:
     # Hand-written forms.
     ("2026/3/4 10:00:00", utc(2026, 3, 4, 10)),
     ("3/17/2026 3:30:00 PM", utc(2026, 3, 17, 15, 30)),
+    ("17/3/2026 15:30", utc(2026, 3, 17, 15, 30)),  # unambiguous either way round
+    ("3/4/2026 3:30 PM", utc(2026, 3, 4, 15, 30)),  # 12-hour clock: US order, month first
+    ("3/3/2026", utc(2026, 3, 3)),
     ("17 March 2026 - 09:01", utc(2026, 3, 17, 9, 1)),
     ("March 17, 2026 9:01 am", utc(2026, 3, 17, 9, 1)),
     ("04.03.2026 10:00", utc(2026, 3, 4, 10)),  # dotted: day first
@@ -40,6 +43,7 @@ def test_readable_dates(written, moment):
     "Tue, 03 Mar 2026 08:15:00 XYZT",  # a zone no table knows: hours off, so unknown
     "yesterday", "", "   ", "n/a", "0", "1772525700",
     "2026-13-45", "31/31/2026",
+    "3/4/2026 15:30", "3/4/2026",  # 3 April or 4 March: not guessed
     "x" * 10_000 + " 2026-03-03",  # beyond MAX_DATE_CHARS: not a date string
 ])
 def test_unreadable_dates_are_unknown_not_invented(written):

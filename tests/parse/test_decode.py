@@ -88,3 +88,20 @@ def test_a_large_body_with_many_strays_is_repaired_whole():
     repaired, note = prepare_bytes(body, headers)
     assert repaired.count("\ufffd".encode()) == 127 and "127 invalid" in note
     assert headers["content-type"] == "text/xml; charset=utf-8"
+
+
+@pytest.mark.parametrize("header, declaration", [
+    ("application/rss+xml; charset=windows-1251", "utf-8"),  # the header is wrong
+    ("application/rss+xml", "windows-1251"),  # the declaration is wrong
+    ("text/xml; charset=iso-8859-1", "iso-8859-1"),  # both are wrong
+])
+def test_valid_utf8_under_a_wrong_label_is_read_as_utf8(header, declaration):
+    document = rss(RUSSIAN, encoding=declaration).encode("utf-8")
+    assert titles(document, header) == [t for t, _ in RUSSIAN]
+
+
+def test_utf8_bom_with_a_stray_byte():
+    document = b"\xef\xbb\xbf" + rss(ARABIC).encode("utf-8").replace("قاعدة".encode(), "قاعدة".encode() + b"\xa0", 1)
+    parsed = parse_feed(document, {"Content-Type": "application/rss+xml"}, "http://f.test/")
+    assert [e.title for e in parsed.entries] == [t for t, _ in ARABIC]
+    assert parsed.entries[0].summary.count("\ufffd") == 1
