@@ -105,10 +105,13 @@ def reviewed_rows(app: App, topic: str) -> list[dict]:
         return []
 
 
-def feed_contexts(app: App) -> dict:
-    """Configured feeds' context (what a feed implies) by feed name and URL; empty
-    when the configuration does not load."""
-    return {}
+def feed_contexts(app: App) -> dict[str, tuple[str, ...]]:
+    """Parties each configured feed implies (its `implies` setting), by feed name and
+    URL; empty when the configuration does not load."""
+    try:
+        return app.config.feed_implies()
+    except (click.ClickException, ImportError, OSError, AttributeError):
+        return {}
 
 
 def _open_lines(path: str):
@@ -317,31 +320,43 @@ def topic_eval(app: App, files, topic_name, lexicon_path, seeds_glob, threshold,
 @cli.command("explain")
 @click.argument("text", metavar="TEXT|-")
 @click.option("--title", default="", help="A title to score with the text.")
-@click.option("--lang", help="Language code (default: detected).")
+@click.option("--lang", help="Language code (default: detected, only if a rule needs it).")
+@click.option("--feed", "feed", metavar="NAME|URL",
+              help="Score as an item of this configured feed: the parties it implies count.")
 @topic_options
 @json_option
 @pass_app
-def explain_command(app: App, text: str, title: str, lang: str | None, topic_name, lexicon_path,
-                    seeds_glob, threshold, as_json: bool) -> None:
-    """Score any TEXT (or stdin with -) against the topic and say why.
+def explain_command(app: App, text: str, title: str, lang: str | None, feed: str | None, topic_name,
+                    lexicon_path, seeds_glob, threshold, as_json: bool) -> None:
+    """Score any TEXT (or stdin with -) against the topic and say why: the concepts
+    found, the rule that held, any party implied by the language or the feed and where
+    it came from, any subject named only in passing.
 
     \b
     Examples:
       monitor explain "Turkey tests the S-400 near Sinop"
+      monitor explain --title "NATO'dan S-400 açıklaması" ""
+      monitor explain --feed "Daily Sabah Defense" "Ankara awaits the second S-400 battery"
       curl -s https://example.org/article.txt | monitor explain -
     """
-    from monitor.topic.match import explain, match_item
+    from monitor.parse.language import detect_language
+    from monitor.topic.match import UNKNOWN_LANG, LazyLanguage, MatchContext, explain, match_item
     from monitor.topic.tools import result_json
 
     if text == "-":
         text = sys.stdin.read()
-    if not lang:
-        from monitor.parse.language import detect_language
-
-        lang = detect_language(f"{title}\n{text}")
+    implies: tuple[str, ...] = ()
+    if feed:
+        feeds = feed_contexts(app)
+        if feed not in feeds:
+            known = ", ".join(sorted(feeds)) or "none"
+            raise click.ClickException(f"no configured feed {feed!r} implies a party (those that do: {known})")
+        implies = feeds[feed]
     t = load_source(resolve_source(app, topic_name, lexicon_path, seeds_glob, threshold))
-    result = match_item(t, title, text, lang)
+    language = LazyLanguage(detect_language, f"{title}\n{text}")
+    context = MatchContext(feed=feed or "", implies=implies, language=None if lang else language)
+    result = match_item(t, title, text, lang or UNKNOWN_LANG, context)
     if as_json:
-        emit_json({**result_json(result), "lang": lang})
+        emit_json({**result_json(result), "lang": lang or language()})
         return
     click.echo(explain(result))

@@ -22,7 +22,7 @@ from monitor.story import grouping as stories
 from monitor.alert.format import AlertFacts, format_alert
 from monitor.config import Config
 from monitor.parse.language import detect_language
-from monitor.topic.match import Topic, match_item
+from monitor.topic.match import MatchContext, Topic, match_item
 from monitor.models import Item, MatchResult
 from monitor.parse.prepare import PreparedEntry
 from monitor.store import Store, iso, parse_iso
@@ -44,6 +44,8 @@ def process_new_items(
     known = store.known_guids(feed["id"], [e.item.guid for e in entries])
     by_name = {t.name: t for t in topics}
     outlet = feed["name"] or feed["title"] or feed["url"]
+    implies = config.feed_implies()
+    context = MatchContext(feed=outlet, implies=implies.get(feed["url"]) or implies.get(feed["name"] or "") or ())
     outcomes: list[ItemOutcome] = []
     seen_now: set[str] = set()
     open_stories = _OpenStories(store, now - config.story_window)
@@ -59,8 +61,9 @@ def process_new_items(
             continue
         results = []
         if entry.topics:
-            item.lang = detect_language(f"{item.title}\n{item.text}")
-            results = [match_item(by_name[name], item.title, item.text, item.lang) for name in entry.topics]
+            # The cheap test may have detected it already, when a rule needed the language.
+            item.lang = item.lang or detect_language(f"{item.title}\n{item.text}")
+            results = [match_item(by_name[name], item.title, item.text, item.lang, context) for name in entry.topics]
         item_id = store.add_item(feed["id"], item, now)
         outcome = ItemOutcome(guid, item_id, new=True, matched=bool(results))
         for result in results:
