@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import glob
 import json
+import lzma
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,8 +120,6 @@ def _open_lines(path: str):
     if path == "-":
         return sys.stdin
     if path.endswith(".xz"):
-        import lzma
-
         return lzma.open(path, "rt", encoding="utf-8")
     if path.endswith(".gz"):
         import gzip
@@ -148,7 +147,7 @@ def _read_jsonl(path: str) -> list[dict]:
                 if not isinstance(row, dict):
                     raise click.ClickException(f"{path} line {number}: not a JSON object")
                 rows.append(row)
-    except (OSError, EOFError) as exc:  # a truncated or corrupt compressed file
+    except (OSError, EOFError, lzma.LZMAError, UnicodeDecodeError) as exc:  # corrupt, truncated, not UTF-8
         raise click.ClickException(f"cannot read {path}: {exc}") from None
     return rows
 

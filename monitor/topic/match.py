@@ -322,10 +322,11 @@ class _Implied:
 def _passing(topic: Topic, places: dict[str, Place], title: str) -> dict[str, str]:
     """Subject concepts named only in passing -> why.
 
-    A subject concept (lexicon [topic] subject) is prominent when it is in the title, in
-    the lead (the first lead_words words of the body) or named more than once. When none
-    is, and neither title nor lead names a party of the trade (lexicon [topic] frame),
-    the item is about something else and the subject is named in passing."""
+    The subject (the concepts of the lexicon's [topic] subject: S-400, F-35, CAATSA) is
+    prominent when one of them is in the title or the lead (the first lead_words words of
+    the body), or they are named more than once in all. When not, and neither the title
+    nor the lead names a party to the trade (lexicon [topic] frame), the item is about
+    something else and its one mention of the subject is in passing."""
     subject = [cid for cid in topic.lexicon.subject if cid in places]
     if not subject:
         return {}
@@ -334,10 +335,8 @@ def _passing(topic: Topic, places: dict[str, Place], title: str) -> dict[str, st
     def early(place: Place) -> bool:
         return place.where == TITLE or place.position < lead
 
-    for cid in subject:
-        place = places[cid]
-        if early(place) or place.count > 1:
-            return {}  # the item is about the topic: nothing is in passing
+    if sum(places[cid].count for cid in subject) > 1 or any(early(places[cid]) for cid in subject):
+        return {}  # the item is about the topic: nothing is in passing
     framing = [cid for cid in topic.lexicon.frame if cid in places and early(places[cid])]
     if framing:
         return {}
@@ -375,13 +374,11 @@ def _implied(
                     source = f"\"{hits[0].form}\" in the {hits[0].where} names one of its people or institutions"
         if source is None and ctx.langs:
             known = lang if lang and lang != UNKNOWN_LANG else None
+            how = ""
             if known is None and context.language is not None:
-                known = context.language()
-                how = "detected"
-            else:
-                how = "given"
+                known, how = context.language(), " (detected)"
             if known in ctx.langs:
-                source = f"the item is in {known} ({how}), whose readers take it for granted"
+                source = f"the item is in {known}{how}, whose readers take it for granted"
         if source is not None:
             present = frozenset(trial)
             implied.append(_Implied(ctx.party, ctx.label, source))
