@@ -301,6 +301,7 @@ def topic_eval(app: App, files, topic_name, lexicon_path, seeds_glob, threshold,
       monitor topic eval ../shared/eval/wild/ru_rt_kw.jsonl.xz --labels ../shared/eval/wild/labels.jsonl
       monitor topic eval --reviewed --json
     """
+    from monitor.parse.language import detect_language
     from monitor.topic.tools import evaluate, format_report
 
     if not files and not reviewed:
@@ -309,7 +310,7 @@ def topic_eval(app: App, files, topic_name, lexicon_path, seeds_glob, threshold,
     rows = labelled_rows(list(files), labels_path) if files else []
     if reviewed:
         rows += reviewed_rows(app, t.name)
-    report = evaluate(t, rows, feeds=feed_contexts(app))
+    report = evaluate(t, rows, feeds=feed_contexts(app), detect=detect_language)
     if as_json:
         emit_json(report.as_dict())
     else:

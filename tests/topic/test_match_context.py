@@ -52,6 +52,7 @@ def test_the_same_report_in_english_names_nobody(topic):
     "Hindistan ikinci S-400 alayını teslim aldı",  # another buyer is the subject
     "Japonya yeni F-35 filosunu tanıttı",  # another F-35 buyer
     "Rusya Suriye'deki üssüne S-400 gönderdi",  # Syria: Russia's own deployment there
+    "İsrail F-35'lerle Gazze'de hedefleri vurdu",  # another F-35 operator at war
 ])
 def test_not_implied_when_another_party_is_the_subject(topic, title):
     result = match_item(topic, title, "", "tr")

@@ -90,6 +90,15 @@ def test_russias_own_units_on_duty_are_not_the_topic(topic, title, lang):
     assert not result.matched, explain(result)
 
 
+def test_russias_deployment_in_syria_is_not_the_topic_even_beside_turkey(topic):
+    result = match_item(topic, "Moscow sends S-400 batteries to its Syrian air base after Turkish jets down a bomber",
+                        "", "en")
+    assert not result.matched, explain(result)
+    # A trade event beside Syria still is the topic.
+    result = match_item(topic, "Ankara signs S-400 purchase as Syria talks stall", "", "en")
+    assert result.matched, explain(result)
+
+
 def test_a_buyer_beside_russias_own_units_is_still_the_topic(topic):
     result = match_item(topic, "Russia to deliver S-400s to India while Crimea gets a new regiment", "", "en")
     assert result.matched
