@@ -218,6 +218,14 @@ def topic_show(app: App, topic_name, lexicon_path, seeds_glob, threshold, as_jso
                 forms.setdefault(f.lang, []).append(f.text if f.weight == 1 else {"form": f.text, "weight": f.weight})
             emit_json({"kind": "concept", "id": c.id, "label": c.label, "weight": c.weight,
                        "groups": list(c.groups), "lookalike": c.lookalike, "forms": forms})
+        for ctx in lexicon.contexts:
+            names: dict[str, list] = {}
+            for f in (ctx.names.forms if ctx.names else ()):
+                names.setdefault(f.lang, []).append(f.text)
+            emit_json({"kind": "context", "party": ctx.party, "label": ctx.label, "langs": sorted(ctx.langs),
+                       "names": names, "unless": list(ctx.unless)})
+        emit_json({"kind": "subject", "concepts": sorted(lexicon.subject), "frame": sorted(lexicon.frame),
+                   "lead_words": lexicon.lead_words})
         return
     click.echo(f"topic {t.name}: threshold {t.threshold:.2f}, title x{lexicon.title_factor:g}, "
                f"seed similarity x{lexicon.seed_weight:g}, {len(t.seed_vectors)} seed articles")
@@ -227,6 +235,17 @@ def topic_show(app: App, topic_name, lexicon_path, seeds_glob, threshold, as_jso
         click.echo(f"  {rule.id}: {rule.when}")
         if rule.why:
             click.echo(f"      {rule.why}")
+    if lexicon.subject:
+        click.echo(f"\nsubject: {', '.join(sorted(lexicon.subject))} — named once past the first "
+                   f"{lexicon.lead_words} words of the body, with no party in the title or lead "
+                   f"({', '.join(sorted(lexicon.frame)) or 'none'}), it is a passing mention")
+    if lexicon.contexts:
+        click.echo("\nimplied parties (count for the rules as if named):")
+        for ctx in lexicon.contexts:
+            click.echo(f"  {ctx.party}: in {', '.join(sorted(ctx.langs)) or 'no language'}; "
+                       f"unless {', '.join(ctx.unless) or 'never'} is named")
+            for lang in (ctx.names.languages() if ctx.names else []):
+                click.echo(f"      {lang}: " + " | ".join(f.text for f in ctx.names.forms if f.lang == lang))
     click.echo("\nconcepts:")
     for c in lexicon.concepts.values():
         groups = f" [{', '.join(c.groups)}]" if c.groups else ""

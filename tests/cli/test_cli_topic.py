@@ -44,6 +44,9 @@ def test_topic_show_lists_rules_concepts_and_forms():
     assert "s400 (+4) [system]: S-400 Triumf air-defence system" in result.output
     assert "ru: С-400" in result.output
     assert "patriot (-1)" in result.output
+    assert "implied parties (count for the rules as if named):" in result.output
+    assert "  turkey: in tr; unless s400_buyer" in result.output
+    assert "subject: caatsa, f35, s400" in result.output
 
 
 def test_topic_show_json_one_object_a_line():
@@ -54,6 +57,8 @@ def test_topic_show_json_one_object_a_line():
     assert "إس-400" in concepts["s400"]["forms"]["ar"]
     assert concepts["thaad"]["lookalike"] is True
     assert any(o["kind"] == "rule" and o["id"] == "f35-turkey" for o in objects)
+    (context,) = [o for o in objects if o["kind"] == "context"]
+    assert context["party"] == "turkey" and context["langs"] == ["tr"] and "Akar" in context["names"]["tr"]
 
 
 def test_topic_eval_table_misses_and_false_alarms(labelled):
