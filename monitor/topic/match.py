@@ -323,27 +323,33 @@ def _passing(topic: Topic, places: dict[str, Place], title: str) -> dict[str, st
     """Subject concepts named only in passing -> why.
 
     The subject (the concepts of the lexicon's [topic] subject: S-400, F-35, CAATSA) is
-    prominent when one of them is in the title or the lead (the first lead_words words of
-    the body), or they are named more than once in all. When not, and neither the title
-    nor the lead names a party to the trade (lexicon [topic] frame), the item is about
-    something else and its one mention of the subject is in passing."""
-    subject = [cid for cid in topic.lexicon.subject if cid in places]
+    what the item is about when one of them is in the title or the lead (the first
+    lead_words words of the body), or when past the lead they are named more than once
+    and make up a share of the body's words of at least subject_share. When not, and
+    neither the title nor the lead names a party to the trade (lexicon [topic] frame),
+    the item is about something else and its mentions of the subject are in passing."""
+    lexicon = topic.lexicon
+    subject = [cid for cid in lexicon.subject if cid in places]
     if not subject:
         return {}
-    lead = topic.lexicon.lead_words
+    lead = lexicon.lead_words
 
     def early(place: Place) -> bool:
         return place.where == TITLE or place.position < lead
 
-    if sum(places[cid].count for cid in subject) > 1 or any(early(places[cid]) for cid in subject):
+    if any(early(places[cid]) for cid in subject):
         return {}  # the item is about the topic: nothing is in passing
-    framing = [cid for cid in topic.lexicon.frame if cid in places and early(places[cid])]
-    if framing:
+    body_words = max(places["#body"].count if "#body" in places else 0, 1)
+    mentions = sum(places[cid].count for cid in subject)
+    if mentions > 1 and mentions / body_words >= lexicon.subject_share:
         return {}
-    body_words = places["#body"].count if "#body" in places else 0
+    if any(cid in places and early(places[cid]) for cid in lexicon.frame):
+        return {}
+    where = "the title and " if title else ""
     return {
-        cid: (f"named once, at word {places[cid].position + 1} of {body_words} of the body; "
-              f"{'the title and ' if title else ''}the first {lead} words name neither it nor a party to the trade")
+        cid: (f"named {places[cid].count}x, first at word {places[cid].position + 1} of {body_words} of the body "
+              f"({mentions / body_words:.1%} of its words for the whole subject); {where}the first {lead} words "
+              f"name neither it nor a party to the trade")
         for cid in subject
     }
 

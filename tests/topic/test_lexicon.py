@@ -165,6 +165,7 @@ def test_rules_may_name_groups():
         (["topic", "subject"], ["nothing"], "topic.subject"),
         (["topic", "frame"], "a", "topic.frame"),
         (["topic", "lead_words"], 0, "topic.lead_words"),
+        (["topic", "subject_share"], 2, "topic.subject_share"),
         (["context"], {"nobody": {"langs": ["tr"]}}, "context.nobody"),
         (["context"], {"a": {"langs": "tr"}}, "context.a.langs"),
         (["context"], {"a": {"unless": ["nothing"]}}, "context.a.unless"),

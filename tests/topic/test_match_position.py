@@ -39,7 +39,7 @@ def test_a_weapon_named_once_deep_in_another_story_carries_no_match(topic):
     result = match_item(topic, NAVAL_TITLE, NAVAL, "en")
     assert not result.matched, explain(result)
     (reason,) = passing(result)
-    assert "S-400" in reason and "named once, at word" in reason and "first 40 words" in reason
+    assert "S-400" in reason and "named 1x, first at word" in reason and "first 40 words" in reason
     assert "passing mention" in explain(result)
 
 
@@ -63,6 +63,16 @@ def test_two_mentions_are_not_in_passing(topic):
     body = NAVAL + " The S-400 batteries will stay there, a US official said."
     result = match_item(topic, NAVAL_TITLE, body, "en")
     assert not passing(result)
+
+
+def test_two_mentions_deep_in_a_long_article_are_still_in_passing(topic):
+    # ~480 words about the fleet; the S-400 twice near the end: well under 1 in 200 words.
+    body = " ".join([NAVAL.rsplit(" Cover", 1)[0]] * 6) + (
+        " Cover for the anchorage came from S-400 units ashore. The S-400 crews rotate monthly.")
+    result = match_item(topic, NAVAL_TITLE, body, "en")
+    assert not result.matched, explain(result)
+    (reason,) = passing(result)
+    assert "named 2x" in reason
 
 
 def test_a_title_about_a_party_to_the_trade_frames_a_deeper_mention(topic):
