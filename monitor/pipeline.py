@@ -67,6 +67,12 @@ class Runtime:
 def build_runtime(config: Config) -> Runtime:
     init_language_detection()  # before any worker thread exists
     topics = [load_topic(t.name, t.lexicon, t.seeds, t.threshold) for t in config.topics]
+    known = {name for t in topics for name in (*t.concepts, *t.lexicon.groups())}
+    for feed in config.feeds:
+        for name in feed.implies:
+            if name not in known:
+                log.warning("feed %s: implies %r, which no topic's lexicon names (ignored)",
+                            feed.name or redact_url(feed.url), name)
     settings = FetchSettings(
         timeout=config.fetch_timeout.total_seconds(),
         max_bytes=config.max_feed_bytes,
