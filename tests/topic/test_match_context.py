@@ -137,3 +137,15 @@ def test_lazy_language_detects_once():
     assert language.detected is None
     assert language() == language() == "tr"
     assert detector.calls == 1
+
+
+@pytest.mark.parametrize("title, lang, matched", [
+    # NATO beside the S-400 is the alliance question of Turkey's purchase...
+    ("NATO warns the S-400 cannot be wired into allied radars", "en", True),
+    ("موسكو: إس-400 لا تشكل خطرا على الناتو", "ar", True),
+    # ...but not Russia's own units facing NATO.
+    ("New S-400 battalion takes up duty in Kaliningrad, NATO watches", "en", False),
+])
+def test_nato_is_a_party_to_the_s400_question(topic, title, lang, matched):
+    result = match_item(topic, title, "", lang)
+    assert result.matched is matched, explain(result)
