@@ -143,7 +143,8 @@ def _show_item(app: App, item_id: int, as_json: bool) -> None:
 
 def _explain_live(app: App, item: dict) -> None:
     """Why an unmatched item did not match: scored again now, nothing stored."""
-    from monitor.topic.match import MatchContext, match_item
+    from monitor.topic.context import MatchContext
+    from monitor.topic.match import match_item
 
     implies = app.config.feed_implies()
     context = MatchContext(feed=item["feed"] or "", implies=implies.get(item["feed"] or "") or ())

@@ -359,7 +359,8 @@ def explain_command(app: App, text: str, title: str, lang: str | None, feed: str
       curl -s https://example.org/article.txt | monitor explain -
     """
     from monitor.parse.language import detect_language
-    from monitor.topic.match import UNKNOWN_LANG, LazyLanguage, MatchContext, explain, match_item
+    from monitor.topic.context import UNKNOWN_LANG, LazyLanguage, MatchContext
+    from monitor.topic.match import explain, match_item
     from monitor.topic.tools import result_json
 
     if text == "-":

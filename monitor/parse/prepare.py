@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Mapping
 
-from monitor.topic.match import LazyLanguage, MatchContext, Topic, match_item
+from monitor.topic.context import LazyLanguage, MatchContext
+from monitor.topic.match import Topic, match_item
 from monitor.models import Item, ParsedFeed
 from monitor.parse.language import detect_language
 from monitor.parse.normalize import normalize_entry

@@ -22,7 +22,8 @@ from monitor.story import grouping as stories
 from monitor.alert.format import AlertFacts, format_alert
 from monitor.config import Config
 from monitor.parse.language import detect_language
-from monitor.topic.match import MatchContext, Topic, match_item
+from monitor.topic.context import MatchContext
+from monitor.topic.match import Topic, match_item
 from monitor.models import Item, MatchResult
 from monitor.parse.prepare import PreparedEntry
 from monitor.store import Store, iso, parse_iso

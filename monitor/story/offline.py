@@ -9,7 +9,8 @@ from datetime import datetime, timedelta, timezone
 
 from monitor.story import grouping as stories
 from monitor.parse.language import detect_language
-from monitor.topic.match import UNKNOWN_LANG, LazyLanguage, MatchContext, Topic, match_item
+from monitor.topic.context import UNKNOWN_LANG, LazyLanguage, MatchContext
+from monitor.topic.match import Topic, match_item
 from monitor.parse.normalize import clean_text
 
 DEFAULT_WINDOW_DAYS = 3

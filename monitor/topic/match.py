@@ -12,6 +12,9 @@ How an item is scored (the lexicon file explains the same to analysts):
      ids are language-neutral, so an Arabic item and an English seed compare — and
      seed_weight x the best similarity is added;
   4. the item matches when one lexicon rule holds and the score reaches the threshold.
+     A subject concept named only in passing carries no rule, and a party the reader
+     takes for granted (the item's language, a surname, the feed) counts as named
+     (monitor.topic.context).
 
 `MatchResult.concepts` is the concept vector: concept id -> strength (|weight| x form
 weight x title factor), look-alikes included with a positive strength, so that items can
@@ -28,13 +31,12 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
+from monitor.topic.context import BODY, TITLE, UNKNOWN_LANG, MatchContext, Place, implied, passing
 from monitor.topic.lexicon import Concept, Form, Lexicon, Rule, load_lexicon
 from monitor.models import ConceptHit, MatchResult
 from monitor.topic.textnorm import normalize, token_variants, tokens
 
-TITLE, BODY = "title", "body"
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ def build_topic(
     )
     for seed_name, text in (seeds or {}).items():
         title, _, body = text.strip().partition("\n")
-        vector, _ = _find(topic, title, body)
+        vector, _, _ = _find(topic, title, body)
         topic.seed_vectors[seed_name] = vector
         topic._seed_norms[seed_name] = _norm(vector)
     return topic
@@ -183,26 +185,17 @@ def covered_positions(topic: Topic, toks: list[str]) -> set[int]:
     return covered
 
 
-@dataclass
-class Place:
-    """Where a concept occurs: how often, and its first occurrence (title or body, word
-    index within that part)."""
-
-    count: int
-    where: str
-    position: int
-    last: tuple[str, int] = ("", -1)
-
-
 def _find(
     topic: Topic, title: str, text: str, lang: str = "und", places: dict[str, Place] | None = None,
     index: _Index | None = None,
-) -> tuple[dict[str, float], list[ConceptHit]]:
-    """Concept vector (non-negative strength per concept) and the best hit of each.
+) -> tuple[dict[str, float], list[ConceptHit], int]:
+    """Concept vector (non-negative strength per concept), the best hit of each, and the
+    number of words of the body.
 
     Several forms can read the same (S-400 and إس-400 both read s400); on a tie the
     form of the item's language is the one shown. `places`, when given, is filled with
     each concept's Place; `index` defaults to the topic's concepts."""
+    body_words = 0
     # concept id -> (strength, entry, where): the strongest occurrence of each concept.
     best: dict[str, tuple[float, _Entry, str]] = {}
     index = index or topic._index
@@ -211,8 +204,8 @@ def _find(
         if not part:
             continue
         toks = tokens(normalize(part))
-        if places is not None and where == BODY:
-            places["#body"] = Place(len(toks), BODY, 0)
+        if where == BODY:
+            body_words = len(toks)
         # The scan of _scan, inlined: this loop runs for every word of every item.
         for i, token in enumerate(toks):
             found = memo.get(token)
@@ -242,7 +235,7 @@ def _find(
     ]
     hits.sort(key=lambda h: (-abs(h.weight), h.concept))
     vector = {h.concept: abs(h.weight) for h in hits}
-    return vector, hits
+    return vector, hits, body_words
 
 
 def cosine(a: dict[str, float], b: dict[str, float]) -> float:
@@ -280,117 +273,6 @@ def _present(topic: Topic, vector) -> frozenset[str]:
     return frozenset(names)
 
 
-class LazyLanguage:
-    """The item's language, detected on first use and remembered: `detect(text)` runs
-    at most once, and only if a rule needs the language (see MatchContext)."""
-
-    def __init__(self, detect: Callable[[str], str], text: str) -> None:
-        self._detect, self._text, self._lang = detect, text, None
-
-    def __call__(self) -> str:
-        if self._lang is None:
-            self._lang = self._detect(self._text) or UNKNOWN_LANG
-        return self._lang
-
-    @property
-    def detected(self) -> str | None:
-        """The language if it was detected, else None."""
-        return self._lang
-
-
-UNKNOWN_LANG = "und"
-
-
-@dataclass(frozen=True)
-class MatchContext:
-    """What surrounds an item: its feed, the parties the feed implies (concept ids,
-    from the feed's `implies` configuration) and, for an item whose language is not
-    known, a zero-argument callable that detects it (LazyLanguage)."""
-
-    feed: str = ""
-    implies: tuple[str, ...] = ()
-    language: Callable[[], str] | None = None
-
-
-@dataclass
-class _Implied:
-    party: str
-    label: str
-    source: str  # where it came from, for people
-
-
-def _passing(topic: Topic, places: dict[str, Place], title: str) -> dict[str, str]:
-    """Subject concepts named only in passing -> why.
-
-    The subject (the concepts of the lexicon's [topic] subject: S-400, F-35, CAATSA) is
-    what the item is about when one of them is in the title or the lead (the first
-    lead_words words of the body), or when past the lead they are named more than once
-    and make up a share of the body's words of at least subject_share. When not, and
-    neither the title nor the lead names a party to the trade (lexicon [topic] frame),
-    the item is about something else and its mentions of the subject are in passing."""
-    lexicon = topic.lexicon
-    subject = [cid for cid in lexicon.subject if cid in places]
-    if not subject:
-        return {}
-    lead = lexicon.lead_words
-
-    def early(place: Place) -> bool:
-        return place.where == TITLE or place.position < lead
-
-    if any(early(places[cid]) for cid in subject):
-        return {}  # the item is about the topic: nothing is in passing
-    body_words = max(places["#body"].count if "#body" in places else 0, 1)
-    mentions = sum(places[cid].count for cid in subject)
-    if mentions > 1 and mentions / body_words >= lexicon.subject_share:
-        return {}
-    if any(cid in places and early(places[cid]) for cid in lexicon.frame):
-        return {}
-    where = "the title and " if title else ""
-    return {
-        cid: (f"named {places[cid].count}x, first at word {places[cid].position + 1} of {body_words} of the body "
-              f"({mentions / body_words:.1%} of its words for the whole subject); {where}the first {lead} words "
-              f"name neither it nor a party to the trade")
-        for cid in subject
-    }
-
-
-def _implied(
-    topic: Topic, present: frozenset[str], title: str, text: str, lang: str, context: MatchContext,
-    held: Callable[[frozenset[str]], list[Rule]],
-) -> tuple[frozenset[str], list[_Implied]]:
-    """Parties that go without saying and would make a rule hold; the language is
-    detected only here, and only when nothing else implies the party."""
-    implied: list[_Implied] = []
-    concepts = topic.concepts
-    for ctx in topic.lexicon.contexts:
-        if ctx.party in present or any(name in present for name in ctx.unless):
-            continue
-        trial = present | {ctx.party} | set(concepts[ctx.party].groups)
-        if not held(frozenset(trial)):
-            continue  # the party would change nothing: no need to look for it
-        source = None
-        party_names = {ctx.party, *concepts[ctx.party].groups}
-        if party_names & set(context.implies):
-            source = f"the feed {context.feed or '(unnamed)'} implies it (feed setting `implies`)"
-        if source is None and ctx.names is not None:
-            index = topic._context_indexes.get(ctx.party)
-            if index is not None:
-                _, hits = _find(topic, title, text, lang, index=index)
-                if hits:
-                    source = f"\"{hits[0].form}\" in the {hits[0].where} names one of its people or institutions"
-        if source is None and ctx.langs:
-            known = lang if lang and lang != UNKNOWN_LANG else None
-            how = ""
-            if known is None and context.language is not None:
-                known, how = context.language(), " (detected)"
-            if known in ctx.langs:
-                source = f"the item is in {known}{how}, whose readers take it for granted"
-        if source is not None:
-            present = frozenset(trial)
-            implied.append(_Implied(ctx.party, ctx.label, source))
-    return present, implied
-
-
 def match_item(
     topic: Topic, title: str, text: str, lang: str, context: MatchContext | None = None,
 ) -> MatchResult:
@@ -401,22 +283,28 @@ def match_item(
     title, text = title or "", text or ""
     context = context or MatchContext()
     places: dict[str, Place] = {}
-    vector, hits = _find(topic, title, text, lang, places)
+    vector, hits, body_words = _find(topic, title, text, lang, places)
     concept_score = sum(h.weight for h in hits)
     sim, seed_name = seed_similarity(topic, vector)
     seed_part = topic.lexicon.seed_weight * sim
     score = round(concept_score + seed_part, 3)
-    passing = _passing(topic, places, title)
-    present = _present(topic, {c: w for c, w in vector.items() if c not in passing})
+    in_passing = passing(topic.lexicon, places, body_words, bool(title))
+    present = _present(topic, {c: w for c, w in vector.items() if c not in in_passing})
 
     def held(names: frozenset[str]) -> list[Rule]:
         return [r for r in topic.rules if r.test(names)]
 
     rules = held(present)
-    implied: list[_Implied] = []
+    implied_parties = []
     if not rules and topic.lexicon.contexts and vector:
-        present, implied = _implied(topic, present, title, text, lang, context, held)
-        if implied:
+
+        def names_found(party: str) -> tuple[str, str] | None:
+            index = topic._context_indexes.get(party)
+            hits = _find(topic, title, text, lang, index=index)[1] if index is not None else []
+            return (hits[0].form, hits[0].where) if hits else None
+
+        present, implied_parties = implied(topic.lexicon, present, lang, context, held, names_found)
+        if implied_parties:
             rules = held(present)
     matched = bool(rules) and score >= topic.threshold
 
@@ -427,9 +315,9 @@ def match_item(
         reasons.append("no rule holds" + (
             f" (concepts found: {', '.join(sorted(vector))})" if vector else " (no concept found)"
         ))
-    for item in implied:
-        reasons.append(f"implied party {item.label}: {item.source}")
-    for cid, why in passing.items():
+    for party in implied_parties:
+        reasons.append(f"implied party {party.label}: {party.source}")
+    for cid, why in in_passing.items():
         reasons.append(f"passing mention of {topic.concepts[cid].label}: {why}; it carries no rule")
     for hit in hits:
         concept = topic.concepts[hit.concept]

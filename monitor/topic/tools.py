@@ -17,7 +17,8 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Iterable
 
-from monitor.topic.match import LazyLanguage, MatchContext, Topic, covered_positions, explain, match_item
+from monitor.topic.context import LazyLanguage, MatchContext
+from monitor.topic.match import Topic, covered_positions, explain, match_item
 from monitor.models import MatchResult
 from monitor.topic.textnorm import normalize, tokens
 

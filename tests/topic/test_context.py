@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from monitor.parse.language import detect_language
-from monitor.topic.match import LazyLanguage, MatchContext, explain, load_topic, match_item
+from monitor.topic.context import LazyLanguage, MatchContext
+from monitor.topic.match import explain, load_topic, match_item
 
 ROOT = Path(__file__).resolve().parents[2]
 LEXICON = ROOT / "config" / "topics" / "s400-f35.toml"
