@@ -115,7 +115,7 @@ def feed_contexts(app: App) -> dict[str, tuple[str, ...]]:
         return {}
 
 
-def _open_lines(path: str):
+def open_lines(path: str):
     """A text handle on a JSON-lines file: stdin for "-", xz- or gzip-compressed by suffix."""
     if path == "-":
         return sys.stdin
@@ -132,7 +132,7 @@ def _read_jsonl(path: str) -> list[dict]:
     """Rows of a JSON-lines file (plain, .xz or .gz); one-line errors name the line."""
     rows = []
     try:
-        handle = _open_lines(path)
+        handle = open_lines(path)
     except OSError as exc:
         raise click.ClickException(f"cannot read {path}: {exc.strerror or exc}") from None
     try:

@@ -180,3 +180,19 @@ def test_match_detects_the_language_only_where_needed(polled):
     assert rows[2]["matched"] and any("implied party Turkey" in r for r in rows[2]["reasons"])
     rows = [json.loads(line) for line in invoke("match", "--detect-all", input=lines).output.splitlines()]
     assert [r["lang"] for r in rows] == ["en", "en", "tr"]
+
+
+def test_match_reads_compressed_json_lines(polled, tmp_path):
+    import lzma
+
+    invoke, _ = polled
+    path = tmp_path / "items.jsonl.xz"
+    with lzma.open(path, "wt", encoding="utf-8") as handle:
+        handle.write(json.dumps(dict(ON_TOPIC, id="a")) + "\n" + json.dumps(dict(OFF_TOPIC, id="b")) + "\n")
+    result = invoke("match", str(path))
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["matched"] for line in result.output.splitlines()] == [True, False]
+    broken = tmp_path / "broken.jsonl.xz"
+    broken.write_bytes(b"plain bytes")
+    result = invoke("match", str(broken))
+    assert result.exit_code == 1 and result.output.startswith(f"Error: cannot read {broken}")
