@@ -118,7 +118,7 @@ def build_topic(
     )
     for seed_name, text in (seeds or {}).items():
         title, _, body = text.strip().partition("\n")
-        vector, _, _ = _find(topic, title, body)
+        vector, _ = _find(topic, title, body)
         topic.seed_vectors[seed_name] = vector
         topic._seed_norms[seed_name] = _norm(vector)
     return topic
@@ -185,27 +185,27 @@ def covered_positions(topic: Topic, toks: list[str]) -> set[int]:
     return covered
 
 
+def _words(title: str, text: str) -> tuple[list[str], list[str]]:
+    """The normalized words of the title and of the body."""
+    return (tokens(normalize(title)) if title else [], tokens(normalize(text)) if text else [])
+
+
 def _find(
     topic: Topic, title: str, text: str, lang: str = "und", places: dict[str, Place] | None = None,
-    index: _Index | None = None,
-) -> tuple[dict[str, float], list[ConceptHit], int]:
-    """Concept vector (non-negative strength per concept), the best hit of each, and the
-    number of words of the body.
+    index: _Index | None = None, words: tuple[list[str], list[str]] | None = None,
+) -> tuple[dict[str, float], list[ConceptHit]]:
+    """Concept vector (non-negative strength per concept) and the best hit of each.
 
     Several forms can read the same (S-400 and إس-400 both read s400); on a tie the
     form of the item's language is the one shown. `places`, when given, is filled with
-    each concept's Place; `index` defaults to the topic's concepts."""
-    body_words = 0
+    each concept's Place; `index` defaults to the topic's concepts; `words`, the item's
+    words (_words) when they are known already."""
     # concept id -> (strength, entry, where): the strongest occurrence of each concept.
     best: dict[str, tuple[float, _Entry, str]] = {}
     index = index or topic._index
     memo, candidates = index._memo, index.candidates
-    for where, part, factor in ((TITLE, title, topic.lexicon.title_factor), (BODY, text, 1.0)):
-        if not part:
-            continue
-        toks = tokens(normalize(part))
-        if where == BODY:
-            body_words = len(toks)
+    title_words, body_words = words if words is not None else _words(title, text)
+    for where, toks, factor in ((TITLE, title_words, topic.lexicon.title_factor), (BODY, body_words, 1.0)):
         # The scan of _scan, inlined: this loop runs for every word of every item.
         for i, token in enumerate(toks):
             found = memo.get(token)
@@ -235,7 +235,7 @@ def _find(
     ]
     hits.sort(key=lambda h: (-abs(h.weight), h.concept))
     vector = {h.concept: abs(h.weight) for h in hits}
-    return vector, hits, body_words
+    return vector, hits
 
 
 def cosine(a: dict[str, float], b: dict[str, float]) -> float:
@@ -283,12 +283,13 @@ def match_item(
     title, text = title or "", text or ""
     context = context or MatchContext()
     places: dict[str, Place] = {}
-    vector, hits, body_words = _find(topic, title, text, lang, places)
+    words = _words(title, text)
+    vector, hits = _find(topic, title, text, lang, places, words=words)
     concept_score = sum(h.weight for h in hits)
     sim, seed_name = seed_similarity(topic, vector)
     seed_part = topic.lexicon.seed_weight * sim
     score = round(concept_score + seed_part, 3)
-    in_passing = passing(topic.lexicon, places, body_words, bool(title))
+    in_passing = passing(topic.lexicon, places, len(words[1]), bool(title))
     present = _present(topic, {c: w for c, w in vector.items() if c not in in_passing})
 
     def held(names: frozenset[str]) -> list[Rule]:
@@ -300,7 +301,7 @@ def match_item(
 
         def names_found(party: str) -> tuple[str, str] | None:
             index = topic._context_indexes.get(party)
-            hits = _find(topic, title, text, lang, index=index)[1] if index is not None else []
+            hits = _find(topic, title, text, lang, index=index, words=words)[1] if index is not None else []
             return (hits[0].form, hits[0].where) if hits else None
 
         present, implied_parties = implied(topic.lexicon, present, lang, context, held, names_found)
