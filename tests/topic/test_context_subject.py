@@ -146,3 +146,12 @@ def test_militant_fighters_are_not_fighter_jets(topic):
 def test_a_designation_in_quotation_marks_is_read(topic):
     result = match_item(topic, "ABD'den Türkiye'ye ‘S-400’ uyarısı", "", "tr")
     assert result.matched and "s400" in result.concepts
+
+
+@pytest.mark.parametrize("title, lang", [
+    ("Russian and Chinese air defence units hold joint drills with live firing", "en"),
+    ("Россия и Китай провели совместные учения ПВО с боевыми стрельбами", "ru"),
+])
+def test_joint_drills_are_not_a_sale(topic, title, lang):
+    result = match_item(topic, title, "", lang)
+    assert not result.matched, explain(result)
