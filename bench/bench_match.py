@@ -9,7 +9,12 @@ Builds one RSS 2.0 document holding every dev-set item (title, summary), then ti
   - the regular-expression baseline (S-400/F-35 in Latin script), for scale.
 Each is repeated and the best run reported, the usual way to keep noise out.
 
-    python bench/bench_match.py [DEV_JSONL] [--repeat N]
+With --stream N it also times what `monitor match` does to N items of the wild streams
+(../shared/eval/wild/*.jsonl.xz) stripped of their `lang` field: cleaning, matching,
+language detection where a rule or a match needs it, stories for the matches (the
+OfflineMatcher), once with the default and once detecting every item (--detect-all).
+
+    python bench/bench_match.py [DEV_JSONL] [--repeat N] [--stream 100000]
 """
 from __future__ import annotations
 
@@ -30,6 +35,7 @@ from monitor.parse.language import detect_language, init_language_detection  # n
 from monitor.topic.match import load_topic, match_item  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+WILD = ROOT.parent / "shared" / "eval" / "wild"
 BASELINE = re.compile(r"\b[SF]\s?-?\s?(?:400|35)\b", re.IGNORECASE)
 
 
@@ -60,6 +66,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dev", nargs="?", default=str(DEV))
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--stream", type=int, default=0, metavar="N",
+                        help="Also time `monitor match` on N wild-stream items without a language.")
     args = parser.parse_args()
     dev = Path(args.dev)
     if not dev.is_file():
@@ -102,7 +110,44 @@ def main() -> int:
     print(f"{'detect_language (for scale)':<40}{detect_total / n * 1e6:>9.0f} µs")
     print(f"{'baseline regex (Latin S-400/F-35)':<40}{regex_total / n * 1e6:>9.1f} µs")
     print(f"matching costs {match_total / parse_total:.2f}x feedparser's parse time per item")
+    if args.stream:
+        stream(args.stream)
     return 0
+
+
+def stream(count: int) -> None:
+    """Time the OfflineMatcher (`monitor match`) on `count` wild items without `lang`."""
+    import lzma
+
+    from monitor.story.offline import OfflineMatcher
+
+    files = sorted(WILD.glob("*.jsonl.xz"))
+    if not files:
+        print(f"stream: skipped, no .jsonl.xz files in {WILD}")
+        return
+    rows: list[dict] = []
+    # Round-robin over the files, so every language is in the sample.
+    handles = [lzma.open(f, "rt", encoding="utf-8") for f in files]
+    while len(rows) < count and handles:
+        for handle in list(handles):
+            line = handle.readline()
+            if not line:
+                handles.remove(handle)
+                continue
+            row = json.loads(line)
+            row.pop("lang", None)
+            rows.append(row)
+    rows = rows[:count]
+    topic = load_topic("s400-f35", ROOT / "config" / "topics" / "s400-f35.toml", sorted((ROOT / "seeds").glob("*.txt")))
+    for detect_all in (False, True):
+        matcher = OfflineMatcher.from_topics([topic], detect_all=detect_all)
+        start = time.perf_counter()
+        out = [matcher.score(row)[0] for row in rows]
+        took = time.perf_counter() - start
+        detected = sum(1 for o in out if o["lang"])
+        label = "monitor match --detect-all" if detect_all else "monitor match"
+        print(f"{label:<28} {len(rows)} items without lang: {took:6.1f} s, {sum(o['matched'] for o in out)} matched, "
+              f"language detected for {detected}")
 
 
 if __name__ == "__main__":

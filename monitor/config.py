@@ -29,6 +29,9 @@ class FeedConfig:
     name: str | None = None
     poll_interval: timedelta | None = None  # None: the [monitor] default
     enabled: bool = True
+    # Parties the feed implies for matching (topic concept ids or groups): a Turkish
+    # outlet writing in English implies "turkey" the way Turkish text does.
+    implies: tuple[str, ...] = ()
 
 
 @dataclass
@@ -75,6 +78,16 @@ class Config:
     feeds: list[FeedConfig] = field(default_factory=list)
     topics: list[TopicConfig] = field(default_factory=list)
     alerts: AlertConfig = field(default_factory=AlertConfig)
+
+    def feed_implies(self) -> dict[str, tuple[str, ...]]:
+        """Parties each configured feed implies, by feed URL and by feed name."""
+        found: dict[str, tuple[str, ...]] = {}
+        for feed in self.feeds:
+            if feed.implies:
+                found[feed.url] = feed.implies
+                if feed.name:
+                    found[feed.name] = feed.implies
+        return found
 
 
 ALERT_URLS_ENV = "MONITOR_ALERT_URLS"
@@ -165,7 +178,7 @@ class _Reader:
             where = f"[[feed]] #{number}"
             if not isinstance(entry, dict):
                 raise self.fail(where, "must be a table")
-            self._only(entry, where, {"url", "name", "poll_interval", "enabled"})
+            self._only(entry, where, {"url", "name", "poll_interval", "enabled", "implies"})
             url = self._str(entry.get("url"), f"{where} url").strip()
             if not re.match(r"^https?://[^/\s]+", url, re.IGNORECASE):
                 raise self.fail(f"{where} url", f"{url!r} is not an http(s) URL")
@@ -181,9 +194,18 @@ class _Reader:
                     name=self._str(entry["name"], f"{where} name") if "name" in entry else None,
                     poll_interval=interval,
                     enabled=self._bool(entry.get("enabled", True), f"{where} enabled"),
+                    implies=self._names(entry.get("implies", []), f"{where} implies"),
                 )
             )
         return feeds
+
+    def _names(self, value: Any, key: str) -> tuple[str, ...]:
+        """A list of topic concept ids or group names (lower-case letters, digits, _)."""
+        if not isinstance(value, list) or not all(isinstance(v, str) and re.fullmatch(r"[a-z][a-z0-9_]*", v)
+                                                  for v in value):
+            raise self.fail(key, 'must be a list of concept ids or groups, e.g. ["turkey"]')
+        return tuple(value)
+
 
     def _topics(self, entries: Any) -> list[TopicConfig]:
         if not isinstance(entries, list):

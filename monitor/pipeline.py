@@ -68,6 +68,12 @@ class Runtime:
 def build_runtime(config: Config) -> Runtime:
     init_language_detection()  # before any worker thread exists
     topics = [load_topic(t.name, t.lexicon, t.seeds, t.threshold) for t in config.topics]
+    known = {name for t in topics for name in (*t.concepts, *t.lexicon.groups())}
+    for feed in config.feeds:
+        for name in feed.implies:
+            if name not in known:
+                log.warning("feed %s: implies %r, which no topic's lexicon names (ignored)",
+                            feed.name or redact_url(feed.url), name)
     settings = FetchSettings(
         timeout=config.fetch_timeout.total_seconds(),
         max_bytes=config.max_feed_bytes,
@@ -140,7 +146,8 @@ def poll_once(
         prepared = None
         if pool is not None and _needs_parsing(feeds[request.key], result, body_hash):
             try:
-                prepared = pool.prepare(result.content, result.headers, result.final_url, started)
+                prepared = pool.prepare(result.content, result.headers, result.final_url, started,
+                                        _implies(runtime.config, feeds[request.key]))
             except ParseError as exc:
                 prepared = exc
         done.put((request.key, result, body_hash, prepared))
@@ -183,6 +190,12 @@ def poll_once(
         store.set_meta("last_poll_summary", f"{report.feeds} feeds, {report.new_items} new items, "
                        f"{report.matched} matched, {report.alerts} alerts, {report.failed} failed")
     return report
+
+
+def _implies(config: Config, feed: dict) -> tuple[str, ...]:
+    """The parties a stored feed implies: its configured `implies`, by URL, else by name."""
+    found = config.feed_implies()
+    return found.get(feed["url"]) or found.get(feed.get("name") or "") or ()
 
 
 def _body_hash(result: FetchResult) -> str:
@@ -290,7 +303,8 @@ def process_fetch(
         return outcome
     if prepared is None:
         try:
-            prepared = prepare_feed(result.content or b"", headers, result.final_url, runtime.topics, now)
+            prepared = prepare_feed(result.content or b"", headers, result.final_url, runtime.topics, now,
+                                    implies=_implies(runtime.config, feed))
         except ParseError as exc:
             prepared = exc
     if isinstance(prepared, ParseError):

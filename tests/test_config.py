@@ -32,6 +32,15 @@ def test_values_and_relative_paths(tmp_path):
     assert config.poll_interval == timedelta(minutes=10)
     assert config.max_feed_bytes == 2 * 1024 * 1024
     assert config.feeds[0].poll_interval == timedelta(hours=1)
+    assert config.feeds[0].implies == ()
+
+
+def test_a_feed_may_imply_parties(tmp_path):
+    path = write(tmp_path, '[[feed]]\nurl = "https://example.org/rss"\nname = "Ex"\nimplies = ["turkey"]\n'
+                 '[[feed]]\nurl = "https://example.org/other"\n' + TOPIC)
+    config = load_config(path, environ={})
+    assert config.feeds[0].implies == ("turkey",)
+    assert config.feed_implies() == {"https://example.org/rss": ("turkey",), "Ex": ("turkey",)}
 
 
 def test_alert_settings(tmp_path):
@@ -57,6 +66,8 @@ def test_alert_urls_from_environment(tmp_path):
     ('[alerts]\nurls = ["json://${NOPE}/x"]\n', "environment variable NOPE is not set"),
     ('[alerts]\ndigest = "weekly"\n', "digest: 'weekly' is not one of"),
     ('[monitor\n', "not valid TOML"),
+    ('[[feed]]\nurl = "https://a/b"\nimplies = "turkey"\n', r"\[\[feed\]\] #1 implies: must be a list of concept ids"),
+    ('[[feed]]\nurl = "https://a/b"\nimplies = ["Turkey"]\n', r"\[\[feed\]\] #1 implies: must be a list of concept ids"),
     ('[monitor]\nallow_private_networks = "yes"\n', "must be true or false"),
     ('[monitor]\nretention = "2d"\nstory_window = "3d"\n', r"\[monitor\] retention: must be at least 1d"),
 ])

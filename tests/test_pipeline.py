@@ -142,3 +142,18 @@ def test_a_fault_on_one_feeds_items_costs_that_feed_only(monitor_setup, run_poll
     assert bad["last_error"] == "processing failed: ValueError: unexpected input"
     assert bad["error_count"] == 1 and bad["next_check_at"] > bad["last_checked_at"]
     assert store.item_counts()["items"] == 1  # the bad feed's transaction was rolled back whole
+
+
+def test_a_feed_implying_an_unknown_party_is_logged(tmp_path, caplog):
+    from conftest import write_config
+    from monitor.config import load_config
+    from monitor.pipeline import build_runtime
+
+    path = write_config(tmp_path, [])
+    text = path.read_text(encoding="utf-8").replace(
+        "[[topic]]", '[[feed]]\nurl = "https://example.org/rss"\nname = "Ex"\nimplies = ["turky"]\n\n[[topic]]', 1)
+    path.write_text(text, encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        runtime = build_runtime(load_config(path, environ={}))
+    runtime.close()
+    assert "feed Ex: implies 'turky', which no topic's lexicon names (ignored)" in caplog.text

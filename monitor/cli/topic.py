@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import glob
 import json
+import lzma
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,19 +106,20 @@ def reviewed_rows(app: App, topic: str) -> list[dict]:
         return []
 
 
-def feed_contexts(app: App) -> dict:
-    """Configured feeds' context (what a feed implies) by feed name and URL; empty
-    when the configuration does not load."""
-    return {}
+def feed_contexts(app: App) -> dict[str, tuple[str, ...]]:
+    """Parties each configured feed implies (its `implies` setting), by feed name and
+    URL; empty when the configuration does not load."""
+    try:
+        return app.config.feed_implies()
+    except (click.ClickException, ImportError, OSError, AttributeError):
+        return {}
 
 
-def _open_lines(path: str):
+def open_lines(path: str):
     """A text handle on a JSON-lines file: stdin for "-", xz- or gzip-compressed by suffix."""
     if path == "-":
         return sys.stdin
     if path.endswith(".xz"):
-        import lzma
-
         return lzma.open(path, "rt", encoding="utf-8")
     if path.endswith(".gz"):
         import gzip
@@ -130,7 +132,7 @@ def _read_jsonl(path: str) -> list[dict]:
     """Rows of a JSON-lines file (plain, .xz or .gz); one-line errors name the line."""
     rows = []
     try:
-        handle = _open_lines(path)
+        handle = open_lines(path)
     except OSError as exc:
         raise click.ClickException(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
@@ -145,7 +147,7 @@ def _read_jsonl(path: str) -> list[dict]:
                 if not isinstance(row, dict):
                     raise click.ClickException(f"{path} line {number}: not a JSON object")
                 rows.append(row)
-    except (OSError, EOFError) as exc:  # a truncated or corrupt compressed file
+    except (OSError, EOFError, lzma.LZMAError, UnicodeDecodeError) as exc:  # corrupt, truncated, not UTF-8
         raise click.ClickException(f"cannot read {path}: {exc}") from None
     return rows
 
@@ -216,6 +218,14 @@ def topic_show(app: App, topic_name, lexicon_path, seeds_glob, threshold, as_jso
                 forms.setdefault(f.lang, []).append(f.text if f.weight == 1 else {"form": f.text, "weight": f.weight})
             emit_json({"kind": "concept", "id": c.id, "label": c.label, "weight": c.weight,
                        "groups": list(c.groups), "lookalike": c.lookalike, "forms": forms})
+        for ctx in lexicon.contexts:
+            names: dict[str, list] = {}
+            for f in (ctx.names.forms if ctx.names else ()):
+                names.setdefault(f.lang, []).append(f.text)
+            emit_json({"kind": "context", "party": ctx.party, "label": ctx.label, "langs": sorted(ctx.langs),
+                       "names": names, "unless": list(ctx.unless)})
+        emit_json({"kind": "subject", "concepts": sorted(lexicon.subject), "frame": sorted(lexicon.frame),
+                   "lead_words": lexicon.lead_words})
         return
     click.echo(f"topic {t.name}: threshold {t.threshold:.2f}, title x{lexicon.title_factor:g}, "
                f"seed similarity x{lexicon.seed_weight:g}, {len(t.seed_vectors)} seed articles")
@@ -225,6 +235,17 @@ def topic_show(app: App, topic_name, lexicon_path, seeds_glob, threshold, as_jso
         click.echo(f"  {rule.id}: {rule.when}")
         if rule.why:
             click.echo(f"      {rule.why}")
+    if lexicon.subject:
+        click.echo(f"\nsubject: {', '.join(sorted(lexicon.subject))} — named once past the first "
+                   f"{lexicon.lead_words} words of the body, with no party in the title or lead "
+                   f"({', '.join(sorted(lexicon.frame)) or 'none'}), it is a passing mention")
+    if lexicon.contexts:
+        click.echo("\nimplied parties (count for the rules as if named):")
+        for ctx in lexicon.contexts:
+            click.echo(f"  {ctx.party}: in {', '.join(sorted(ctx.langs)) or 'no language'}; "
+                       f"unless {', '.join(ctx.unless) or 'never'} is named")
+            for lang in (ctx.names.languages() if ctx.names else []):
+                click.echo(f"      {lang}: " + " | ".join(f.text for f in ctx.names.forms if f.lang == lang))
     click.echo("\nconcepts:")
     for c in lexicon.concepts.values():
         groups = f" [{', '.join(c.groups)}]" if c.groups else ""
@@ -299,6 +320,7 @@ def topic_eval(app: App, files, topic_name, lexicon_path, seeds_glob, threshold,
       monitor topic eval ../shared/eval/wild/ru_rt_kw.jsonl.xz --labels ../shared/eval/wild/labels.jsonl
       monitor topic eval --reviewed --json
     """
+    from monitor.parse.language import detect_language
     from monitor.topic.tools import evaluate, format_report
 
     if not files and not reviewed:
@@ -307,7 +329,7 @@ def topic_eval(app: App, files, topic_name, lexicon_path, seeds_glob, threshold,
     rows = labelled_rows(list(files), labels_path) if files else []
     if reviewed:
         rows += reviewed_rows(app, t.name)
-    report = evaluate(t, rows, feeds=feed_contexts(app))
+    report = evaluate(t, rows, feeds=feed_contexts(app), detect=detect_language)
     if as_json:
         emit_json(report.as_dict())
     else:
@@ -317,31 +339,44 @@ def topic_eval(app: App, files, topic_name, lexicon_path, seeds_glob, threshold,
 @cli.command("explain")
 @click.argument("text", metavar="TEXT|-")
 @click.option("--title", default="", help="A title to score with the text.")
-@click.option("--lang", help="Language code (default: detected).")
+@click.option("--lang", help="Language code (default: detected, only if a rule needs it).")
+@click.option("--feed", "feed", metavar="NAME|URL",
+              help="Score as an item of this configured feed: the parties it implies count.")
 @topic_options
 @json_option
 @pass_app
-def explain_command(app: App, text: str, title: str, lang: str | None, topic_name, lexicon_path,
-                    seeds_glob, threshold, as_json: bool) -> None:
-    """Score any TEXT (or stdin with -) against the topic and say why.
+def explain_command(app: App, text: str, title: str, lang: str | None, feed: str | None, topic_name,
+                    lexicon_path, seeds_glob, threshold, as_json: bool) -> None:
+    """Score any TEXT (or stdin with -) against the topic and say why: the concepts
+    found, the rule that held, any party implied by the language or the feed and where
+    it came from, any subject named only in passing.
 
     \b
     Examples:
       monitor explain "Turkey tests the S-400 near Sinop"
+      monitor explain --title "NATO'dan S-400 açıklaması" ""
+      monitor explain --feed "Daily Sabah Defense" "Ankara awaits the second S-400 battery"
       curl -s https://example.org/article.txt | monitor explain -
     """
+    from monitor.parse.language import detect_language
+    from monitor.topic.context import UNKNOWN_LANG, LazyLanguage, MatchContext
     from monitor.topic.match import explain, match_item
     from monitor.topic.tools import result_json
 
     if text == "-":
         text = sys.stdin.read()
-    if not lang:
-        from monitor.parse.language import detect_language
-
-        lang = detect_language(f"{title}\n{text}")
+    implies: tuple[str, ...] = ()
+    if feed:
+        feeds = feed_contexts(app)
+        if feed not in feeds:
+            known = ", ".join(sorted(feeds)) or "none"
+            raise click.ClickException(f"no configured feed {feed!r} implies a party (those that do: {known})")
+        implies = feeds[feed]
     t = load_source(resolve_source(app, topic_name, lexicon_path, seeds_glob, threshold))
-    result = match_item(t, title, text, lang)
+    language = LazyLanguage(detect_language, f"{title}\n{text}")
+    context = MatchContext(feed=feed or "", implies=implies, language=None if lang else language)
+    result = match_item(t, title, text, lang or UNKNOWN_LANG, context)
     if as_json:
-        emit_json({**result_json(result), "lang": lang})
+        emit_json({**result_json(result), "lang": lang or language()})
         return
     click.echo(explain(result))

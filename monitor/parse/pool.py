@@ -56,11 +56,12 @@ def _parse_in_worker(content: bytes, headers: dict[str, str], url: str, limits: 
         raise ParseError("not parsed: ran out of memory") from None
 
 
-def _prepare_in_worker(content: bytes, headers: dict[str, str], url: str, limits: ParseLimits, now: datetime):
+def _prepare_in_worker(content: bytes, headers: dict[str, str], url: str, limits: ParseLimits, now: datetime,
+                       implies: tuple[str, ...] = ()):
     from monitor.parse.prepare import prepare_feed
 
     try:
-        return prepare_feed(content, headers, url, _worker_topics, now, limits)
+        return prepare_feed(content, headers, url, _worker_topics, now, limits, implies)
     except MemoryError:
         raise ParseError("not parsed: ran out of memory") from None
 
@@ -125,9 +126,10 @@ class ParserPool:
             return parse_feed(content, headers, url, self.limits)
         return self._run(_parse_in_worker, content, dict(headers), url, self.limits)
 
-    def prepare(self, content: bytes, headers: Mapping[str, str], url: str, now: datetime):
+    def prepare(self, content: bytes, headers: Mapping[str, str], url: str, now: datetime,
+                implies: tuple[str, ...] = ()):
         """`monitor.parse.prepare.prepare_feed` in a worker, with the pool's topics. Raises only `ParseError`."""
-        return self._run(_prepare_in_worker, content, dict(headers), url, self.limits, now)
+        return self._run(_prepare_in_worker, content, dict(headers), url, self.limits, now, tuple(implies))
 
     def _run(self, task: Callable, *args):
         with self._slots:

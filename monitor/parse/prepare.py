@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Mapping
 
+from monitor.topic.context import LazyLanguage, MatchContext
 from monitor.topic.match import Topic, match_item
 from monitor.models import Item, ParsedFeed
+from monitor.parse.language import detect_language
 from monitor.parse.normalize import normalize_entry, settle_identities
 from monitor.parse.parser import DEFAULT_LIMITS, ParseLimits, parse_feed
 
@@ -34,14 +36,23 @@ class PreparedFeed:
 
 def prepare_feed(
     content: bytes, headers: Mapping[str, str], url: str, topics: list[Topic], now: datetime,
-    limits: ParseLimits = DEFAULT_LIMITS,
+    limits: ParseLimits = DEFAULT_LIMITS, implies: tuple[str, ...] = (),
 ) -> PreparedFeed:
-    """Parse a fetched body and clean and match its entries. Raises ParseError."""
+    """Parse a fetched body and clean and match its entries. Raises ParseError.
+
+    `implies`: parties the feed implies (its `implies` setting). The language of an
+    entry is detected here only when a rule needs it (a party its language implies);
+    then `item.lang` keeps it, so that it is not detected twice."""
     parsed: ParsedFeed = parse_feed(content, dict(headers), url, limits)
     items = [normalize_entry(raw, now, detect=False) for raw in parsed.entries]
     settle_identities(items)
     entries = []
     for item in items:
-        matched = [t.name for t in topics if match_item(t, item.title, item.text, item.lang).matched]
+        language = LazyLanguage(detect_language, f"{item.title}
+{item.text}")
+        context = MatchContext(feed=url, implies=implies, language=None if item.lang else language)
+        matched = [t.name for t in topics if match_item(t, item.title, item.text, item.lang, context).matched]
+        if not item.lang and language.detected:
+            item.lang = language.detected
         entries.append(PreparedEntry(item, matched))
     return PreparedFeed(parsed.title, parsed.ttl_seconds, parsed.warning, entries)

@@ -26,6 +26,7 @@ from monitor.alert.format import AlertFacts, format_alert
 from monitor.alert.gist import concept_gist
 from monitor.config import Config
 from monitor.parse.language import detect_language
+from monitor.topic.context import MatchContext
 from monitor.topic.match import Topic, match_item
 from monitor.models import Item, MatchResult
 from monitor.parse.prepare import PreparedEntry
@@ -61,6 +62,8 @@ def process_new_items(
     known = store.known_guids(feed["id"], [e.item.guid for e in entries])
     by_name = {t.name: t for t in topics}
     outlet = feed["name"] or feed["title"] or feed["url"]
+    implies = config.feed_implies()
+    context = MatchContext(feed=outlet, implies=implies.get(feed["url"]) or implies.get(feed["name"] or "") or ())
     fresh = []
     seen_now: set[str] = set()
     for entry in entries:
@@ -85,8 +88,9 @@ def process_new_items(
             continue
         results = []
         if entry.topics:
-            item.lang = detect_language(f"{item.title}\n{item.text}")
-            results = [match_item(by_name[name], item.title, item.text, item.lang) for name in entry.topics]
+            # The cheap test may have detected it already, when a rule needed the language.
+            item.lang = item.lang or detect_language(f"{item.title}\n{item.text}")
+            results = [match_item(by_name[name], item.title, item.text, item.lang, context) for name in entry.topics]
         item_id, next_id = next_id, next_id + 1
         by_hash[item.content_hash] = item_id  # a later copy in this feed is the same item
         if item.url:

@@ -32,7 +32,7 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _LANG = re.compile(r"^[a-z]{2,3}$")
 _CONCEPT_KEYS = {"label", "weight", "groups", "note"}
 _TOPIC_KEYS = {"name", "threshold", "title_factor", "seed_weight", "description", "story_actors",
-               "subject", "lead_words", "frame"}
+               "subject", "lead_words", "frame", "subject_share"}
 _CONTEXT_KEYS = {"label", "langs", "unless", "note"}
 _RULE_KEYS = {"id", "when", "why"}
 
@@ -108,6 +108,8 @@ class Lexicon:
     lead_words: int = 40  # the lead: this many first words of the body
     # Concepts that, in the title or lead, make a deeper mention of the subject belong.
     frame: frozenset[str] = frozenset()
+    # Past the lead, subject mentions per body word needed (with two mentions at least).
+    subject_share: float = 0.005
     contexts: tuple[Context, ...] = ()
 
     def groups(self) -> set[str]:
@@ -179,6 +181,9 @@ def parse_lexicon(data: dict[str, Any], source: str = "<lexicon>") -> Lexicon:
     lead_words = topic.get("lead_words", 40)
     if isinstance(lead_words, bool) or not isinstance(lead_words, int) or lead_words < 1:
         raise fail("topic.lead_words", "must be a whole number of words, at least 1")
+    subject_share = _number(topic.get("subject_share", 0.005), "topic.subject_share", fail)
+    if not 0 <= subject_share <= 1:
+        raise fail("topic.subject_share", "must be a share between 0 and 1 (mentions per word)")
     raw_contexts = data.get("context", {})
     if not isinstance(raw_contexts, dict):
         raise fail("context", "must be tables [context.<concept id>]")
@@ -196,6 +201,7 @@ def parse_lexicon(data: dict[str, Any], source: str = "<lexicon>") -> Lexicon:
         subject=frozenset(subject_ids),
         lead_words=lead_words,
         frame=frozenset(frame_ids),
+        subject_share=subject_share,
         contexts=contexts,
     )
 

@@ -12,6 +12,9 @@ How an item is scored (the lexicon file explains the same to analysts):
      ids are language-neutral, so an Arabic item and an English seed compare — and
      seed_weight x the best similarity is added;
   4. the item matches when one lexicon rule holds and the score reaches the threshold.
+     A subject concept named only in passing carries no rule, and a party the reader
+     takes for granted (the item's language, a surname, the feed) counts as named
+     (monitor.topic.context).
 
 `MatchResult.concepts` is the concept vector: concept id -> strength (|weight| x form
 weight x title factor), look-alikes included with a positive strength, so that items can
@@ -28,13 +31,12 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
+from monitor.topic.context import BODY, TITLE, UNKNOWN_LANG, MatchContext, Place, implied, passing
 from monitor.topic.lexicon import Concept, Form, Lexicon, Rule, load_lexicon
 from monitor.models import ConceptHit, MatchResult
 from monitor.topic.textnorm import normalize, token_variants, tokens
 
-TITLE, BODY = "title", "body"
 
 
 @dataclass(frozen=True)
@@ -186,36 +188,27 @@ def covered_positions(topic: Topic, toks: list[str]) -> set[int]:
     return covered
 
 
-@dataclass
-class Place:
-    """Where a concept occurs: how often, and its first occurrence (title or body, word
-    index within that part)."""
-
-    count: int
-    where: str
-    position: int
-    last: tuple[str, int] = ("", -1)
+def _words(title: str, text: str) -> tuple[list[str], list[str]]:
+    """The normalized words of the title and of the body."""
+    return (tokens(normalize(title)) if title else [], tokens(normalize(text)) if text else [])
 
 
 def _find(
     topic: Topic, title: str, text: str, lang: str = "und", places: dict[str, Place] | None = None,
-    index: _Index | None = None,
+    index: _Index | None = None, words: tuple[list[str], list[str]] | None = None,
 ) -> tuple[dict[str, float], list[ConceptHit]]:
     """Concept vector (non-negative strength per concept) and the best hit of each.
 
     Several forms can read the same (S-400 and إس-400 both read s400); on a tie the
     form of the item's language is the one shown. `places`, when given, is filled with
-    each concept's Place; `index` defaults to the topic's concepts."""
+    each concept's Place; `index` defaults to the topic's concepts; `words`, the item's
+    words (_words) when they are known already."""
     # concept id -> (strength, entry, where): the strongest occurrence of each concept.
     best: dict[str, tuple[float, _Entry, str]] = {}
     index = index or topic._index
     memo, candidates = index._memo, index.candidates
-    for where, part, factor in ((TITLE, title, topic.lexicon.title_factor), (BODY, text, 1.0)):
-        if not part:
-            continue
-        toks = tokens(normalize(part))
-        if places is not None and where == BODY:
-            places["#body"] = Place(len(toks), BODY, 0)
+    title_words, body_words = words if words is not None else _words(title, text)
+    for where, toks, factor in ((TITLE, title_words, topic.lexicon.title_factor), (BODY, body_words, 1.0)):
         # The scan of _scan, inlined: this loop runs for every word of every item.
         for i, token in enumerate(toks):
             found = memo.get(token)
@@ -283,114 +276,6 @@ def _present(topic: Topic, vector) -> frozenset[str]:
     return frozenset(names)
 
 
-class LazyLanguage:
-    """The item's language, detected on first use and remembered: `detect(text)` runs
-    at most once, and only if a rule needs the language (see MatchContext)."""
-
-    def __init__(self, detect: Callable[[str], str], text: str) -> None:
-        self._detect, self._text, self._lang = detect, text, None
-
-    def __call__(self) -> str:
-        if self._lang is None:
-            self._lang = self._detect(self._text) or UNKNOWN_LANG
-        return self._lang
-
-    @property
-    def detected(self) -> str | None:
-        """The language if it was detected, else None."""
-        return self._lang
-
-
-UNKNOWN_LANG = "und"
-
-
-@dataclass(frozen=True)
-class MatchContext:
-    """What surrounds an item: its feed, the parties the feed implies (concept ids,
-    from the feed's `implies` configuration) and, for an item whose language is not
-    known, a zero-argument callable that detects it (LazyLanguage)."""
-
-    feed: str = ""
-    implies: tuple[str, ...] = ()
-    language: Callable[[], str] | None = None
-
-
-@dataclass
-class _Implied:
-    party: str
-    label: str
-    source: str  # where it came from, for people
-
-
-def _passing(topic: Topic, places: dict[str, Place], title: str) -> dict[str, str]:
-    """Subject concepts named only in passing -> why.
-
-    A subject concept (lexicon [topic] subject) is prominent when it is in the title, in
-    the lead (the first lead_words words of the body) or named more than once. When none
-    is, and neither title nor lead names a party of the trade (lexicon [topic] frame),
-    the item is about something else and the subject is named in passing."""
-    subject = [cid for cid in topic.lexicon.subject if cid in places]
-    if not subject:
-        return {}
-    lead = topic.lexicon.lead_words
-
-    def early(place: Place) -> bool:
-        return place.where == TITLE or place.position < lead
-
-    for cid in subject:
-        place = places[cid]
-        if early(place) or place.count > 1:
-            return {}  # the item is about the topic: nothing is in passing
-    framing = [cid for cid in topic.lexicon.frame if cid in places and early(places[cid])]
-    if framing:
-        return {}
-    body_words = places["#body"].count if "#body" in places else 0
-    return {
-        cid: (f"named once, at word {places[cid].position + 1} of {body_words} of the body; "
-              f"{'the title and ' if title else ''}the first {lead} words name neither it nor a party to the trade")
-        for cid in subject
-    }
-
-
-def _implied(
-    topic: Topic, present: frozenset[str], title: str, text: str, lang: str, context: MatchContext,
-    held: Callable[[frozenset[str]], list[Rule]],
-) -> tuple[frozenset[str], list[_Implied]]:
-    """Parties that go without saying and would make a rule hold; the language is
-    detected only here, and only when nothing else implies the party."""
-    implied: list[_Implied] = []
-    concepts = topic.concepts
-    for ctx in topic.lexicon.contexts:
-        if ctx.party in present or any(name in present for name in ctx.unless):
-            continue
-        trial = present | {ctx.party} | set(concepts[ctx.party].groups)
-        if not held(frozenset(trial)):
-            continue  # the party would change nothing: no need to look for it
-        source = None
-        party_names = {ctx.party, *concepts[ctx.party].groups}
-        if party_names & set(context.implies):
-            source = f"the feed {context.feed or '(unnamed)'} implies it (feed setting `implies`)"
-        if source is None and ctx.names is not None:
-            index = topic._context_indexes.get(ctx.party)
-            if index is not None:
-                _, hits = _find(topic, title, text, lang, index=index)
-                if hits:
-                    source = f"\"{hits[0].form}\" in the {hits[0].where} names one of its people or institutions"
-        if source is None and ctx.langs:
-            known = lang if lang and lang != UNKNOWN_LANG else None
-            if known is None and context.language is not None:
-                known = context.language()
-                how = "detected"
-            else:
-                how = "given"
-            if known in ctx.langs:
-                source = f"the item is in {known} ({how}), whose readers take it for granted"
-        if source is not None:
-            present = frozenset(trial)
-            implied.append(_Implied(ctx.party, ctx.label, source))
-    return present, implied
-
-
 def match_item(
     topic: Topic, title: str, text: str, lang: str, context: MatchContext | None = None,
 ) -> MatchResult:
@@ -401,22 +286,29 @@ def match_item(
     title, text = title or "", text or ""
     context = context or MatchContext()
     places: dict[str, Place] = {}
-    vector, hits = _find(topic, title, text, lang, places)
+    words = _words(title, text)
+    vector, hits = _find(topic, title, text, lang, places, words=words)
     concept_score = sum(h.weight for h in hits)
     sim, seed_name = seed_similarity(topic, vector)
     seed_part = topic.lexicon.seed_weight * sim
     score = round(concept_score + seed_part, 3)
-    passing = _passing(topic, places, title)
-    present = _present(topic, {c: w for c, w in vector.items() if c not in passing})
+    in_passing = passing(topic.lexicon, places, len(words[1]), bool(title))
+    present = _present(topic, {c: w for c, w in vector.items() if c not in in_passing})
 
     def held(names: frozenset[str]) -> list[Rule]:
         return [r for r in topic.rules if r.test(names)]
 
     rules = held(present)
-    implied: list[_Implied] = []
+    implied_parties = []
     if not rules and topic.lexicon.contexts and vector:
-        present, implied = _implied(topic, present, title, text, lang, context, held)
-        if implied:
+
+        def names_found(party: str) -> tuple[str, str] | None:
+            index = topic._context_indexes.get(party)
+            hits = _find(topic, title, text, lang, index=index, words=words)[1] if index is not None else []
+            return (hits[0].form, hits[0].where) if hits else None
+
+        present, implied_parties = implied(topic.lexicon, present, lang, context, held, names_found)
+        if implied_parties:
             rules = held(present)
     matched = bool(rules) and score >= topic.threshold
 
@@ -427,9 +319,9 @@ def match_item(
         reasons.append("no rule holds" + (
             f" (concepts found: {', '.join(sorted(vector))})" if vector else " (no concept found)"
         ))
-    for item in implied:
-        reasons.append(f"implied party {item.label}: {item.source}")
-    for cid, why in passing.items():
+    for party in implied_parties:
+        reasons.append(f"implied party {party.label}: {party.source}")
+    for cid, why in in_passing.items():
         reasons.append(f"passing mention of {topic.concepts[cid].label}: {why}; it carries no rule")
     for hit in hits:
         concept = topic.concepts[hit.concept]

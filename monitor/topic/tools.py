@@ -15,9 +15,10 @@ import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable
 
-from monitor.topic.match import MatchContext, Topic, covered_positions, explain, match_item
+from monitor.topic.context import LazyLanguage, MatchContext
+from monitor.topic.match import Topic, covered_positions, explain, match_item
 from monitor.models import MatchResult
 from monitor.topic.textnorm import normalize, tokens
 
@@ -84,25 +85,33 @@ def row_text(row: dict) -> tuple[str, str]:
     return str(row.get("title") or ""), str(row.get("summary") or row.get("text") or "")
 
 
-def row_context(row: dict, feeds: dict[str, tuple[str, ...]] | None = None) -> MatchContext:
+def row_context(row: dict, feeds: dict[str, tuple[str, ...]] | None = None,
+                detect: Callable[[str], str] | None = None) -> MatchContext:
     """The MatchContext of a row: its feed (`feed`, else `outlet`) and the parties that
     feed implies, looked up in `feeds` (feed name or URL -> concept ids) by the row's
-    feed name or its `feed_url`."""
+    feed name or its `feed_url`; for a row without `lang`, `detect` (text -> language
+    code) runs if a rule needs the language."""
     feed = str(row.get("feed") or row.get("outlet") or "")
     implies: tuple[str, ...] = ()
     for key in (feed, str(row.get("feed_url") or "")):
         if key and feeds and key in feeds:
             implies = tuple(feeds[key])
             break
-    return MatchContext(feed=feed, implies=implies)
+    language = None
+    if detect is not None and not row.get("lang"):
+        title, text = row_text(row)
+        language = LazyLanguage(detect, f"{title}\n{text}")
+    return MatchContext(feed=feed, implies=implies, language=language)
 
 
-def evaluate(topic: Topic, rows: Iterable[dict], feeds: dict[str, tuple[str, ...]] | None = None) -> EvalReport:
+def evaluate(topic: Topic, rows: Iterable[dict], feeds: dict[str, tuple[str, ...]] | None = None,
+             detect: Callable[[str], str] | None = None) -> EvalReport:
     """Precision and recall of `matched` against label "relevant", overall and per language.
 
     Rows are dicts (`id`, `lang`, `label`, `title`, `summary`, optional `feed`); a row
     whose label is not "relevant" counts as off the topic ("borderline" rows are left
-    out). `feeds` maps feed names or URLs to the parties they imply (row_context)."""
+    out). `feeds` maps feed names or URLs to the parties they imply, `detect` finds the
+    language of a row without one where a rule needs it (row_context)."""
     overall = Counts()
     by_lang: dict[str, Counts] = defaultdict(Counts)
     report = EvalReport(topic.name, topic.threshold, overall, by_lang)
@@ -113,7 +122,7 @@ def evaluate(topic: Topic, rows: Iterable[dict], feeds: dict[str, tuple[str, ...
             continue
         lang = str(row.get("lang") or "und")
         title, text = row_text(row)
-        result = match_item(topic, title, text, lang, row_context(row, feeds))
+        result = match_item(topic, title, text, lang, row_context(row, feeds, detect))
         positive = label in POSITIVE
         key = ("tp" if positive else "fp") if result.matched else ("fn" if positive else "tn")
         for counts in (overall, by_lang[lang]):

@@ -139,3 +139,60 @@ def test_bad_config_is_one_line_error(tmp_path):
     result = CliRunner().invoke(cli, ["--config", str(path), "status"])
     assert result.exit_code == 1
     assert result.output.strip().count("\n") == 0 and "poll_interval" in result.output
+
+
+TURKISH_HEADLINE = {"title": "S-400 bataryaları başkentin yakınına yerleştirilecek", "summary": ""}
+FEED_HEADLINE = {"title": "Second S-400 battery to be stationed near the capital",
+                 "summary": "The battery arrives next month, officials said."}
+
+
+def test_implied_parties_in_the_poll_and_in_show(monitor_setup):
+    """A Turkish headline (no language in the feed) and an English one from a feed
+    configured to imply Turkey both match; `show` says which party was implied and why."""
+    with FeedServer({"/tr.xml": Route(rss([TURKISH_HEADLINE], "Haber")),
+                     "/en.xml": Route(rss([FEED_HEADLINE], "Capital Daily"))}) as server:
+        setup = monitor_setup([server.url("/tr.xml")])
+        text = setup.config_path.read_text(encoding="utf-8")
+        text = text.replace("[[topic]]", f'[[feed]]\nurl = "{server.url("/en.xml")}"\nname = "Capital Daily"\n'
+                                          'implies = ["turkey"]\n\n[[topic]]', 1)
+        setup.config_path.write_text(text, encoding="utf-8")
+        runner = CliRunner()
+
+        def invoke(*args):
+            return runner.invoke(cli, ["--config", str(setup.config_path), *args])
+
+        assert invoke("poll", "--json").exit_code == 0
+        rows = [json.loads(line) for line in invoke("matches", "--json").output.splitlines()]
+        by_title = {r["title"]: r for r in rows}
+        assert set(by_title) == {TURKISH_HEADLINE["title"], FEED_HEADLINE["title"]}
+        assert by_title[TURKISH_HEADLINE["title"]]["lang"] == "tr"
+        shown = invoke("show", str(by_title[TURKISH_HEADLINE["title"]]["id"])).output
+        assert "implied party Turkey: the item is in tr" in shown
+        shown = invoke("show", str(by_title[FEED_HEADLINE["title"]]["id"])).output
+        assert "implied party Turkey: the feed Capital Daily implies it" in shown
+
+
+def test_match_detects_the_language_only_where_needed(polled):
+    invoke, _ = polled
+    lines = "\n".join(json.dumps(dict(row, id=str(n))) for n, row in enumerate([ON_TOPIC, OFF_TOPIC, TURKISH_HEADLINE]))
+    rows = [json.loads(line) for line in invoke("match", input=lines).output.splitlines()]
+    assert [r["lang"] for r in rows] == ["en", None, "tr"]  # matched, not needed, needed by a rule
+    assert rows[2]["matched"] and any("implied party Turkey" in r for r in rows[2]["reasons"])
+    rows = [json.loads(line) for line in invoke("match", "--detect-all", input=lines).output.splitlines()]
+    assert [r["lang"] for r in rows] == ["en", "en", "tr"]
+
+
+def test_match_reads_compressed_json_lines(polled, tmp_path):
+    import lzma
+
+    invoke, _ = polled
+    path = tmp_path / "items.jsonl.xz"
+    with lzma.open(path, "wt", encoding="utf-8") as handle:
+        handle.write(json.dumps(dict(ON_TOPIC, id="a")) + "\n" + json.dumps(dict(OFF_TOPIC, id="b")) + "\n")
+    result = invoke("match", str(path))
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["matched"] for line in result.output.splitlines()] == [True, False]
+    broken = tmp_path / "broken.jsonl.xz"
+    broken.write_bytes(b"plain bytes")
+    result = invoke("match", str(broken))
+    assert result.exit_code == 1 and result.output.startswith(f"Error: cannot read {broken}")

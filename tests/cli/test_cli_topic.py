@@ -44,6 +44,9 @@ def test_topic_show_lists_rules_concepts_and_forms():
     assert "s400 (+4) [system]: S-400 Triumf air-defence system" in result.output
     assert "ru: С-400" in result.output
     assert "patriot (-1)" in result.output
+    assert "implied parties (count for the rules as if named):" in result.output
+    assert "  turkey: in tr; unless s400_buyer" in result.output
+    assert "subject: caatsa, f35, s400" in result.output
 
 
 def test_topic_show_json_one_object_a_line():
@@ -54,6 +57,8 @@ def test_topic_show_json_one_object_a_line():
     assert "إس-400" in concepts["s400"]["forms"]["ar"]
     assert concepts["thaad"]["lookalike"] is True
     assert any(o["kind"] == "rule" and o["id"] == "f35-turkey" for o in objects)
+    (context,) = [o for o in objects if o["kind"] == "context"]
+    assert context["party"] == "turkey" and context["langs"] == ["tr"] and "Akar" in context["names"]["tr"]
 
 
 def test_topic_eval_table_misses_and_false_alarms(labelled):
@@ -72,6 +77,48 @@ def test_topic_eval_json(labelled):
     data = json.loads(result.output)
     assert data["by_lang"]["ru"] == {"tp": 1, "fp": 0, "fn": 0, "tn": 0, "precision": 1.0, "recall": 1.0}
     assert [o["id"] for o in data["false_alarms"]] == ["n2"]
+
+
+def test_topic_eval_on_a_folder_of_compressed_streams_with_labels(tmp_path):
+    """The wild layout: .jsonl.xz files and a labels.jsonl beside them; rows without a
+    label count as off the topic and a match on one is listed as a false alarm."""
+    import lzma
+
+    streams = [
+        {"id": "t1", "lang": "tr", "title": "Meclis'te S-400 tartışması büyüyor", "summary": ""},
+        {"id": "t2", "lang": "tr", "title": "Belediye yeni otobüs hatlarını açıkladı", "summary": ""},
+        {"id": "t3", "lang": "tr", "title": "Ankara ve Moskova yeni S-400 anlaşması imzaladı", "summary": ""},
+        {"id": "e1", "lang": "en", "title": "Turkey tests the S-400 near Sinop", "summary": ""},
+        {"id": "e2", "lang": "en", "title": "Cruiser back in port", "summary": "A long tour ended."},
+    ]
+    with lzma.open(tmp_path / "tr_x.jsonl.xz", "wt", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in streams[:3])
+    with lzma.open(tmp_path / "en_x.jsonl.xz", "wt", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(r) + "\n" for r in streams[3:])
+    labels = [{"id": "t1", "label": "relevant"}, {"id": "e1", "label": "borderline"}]
+    (tmp_path / "labels.jsonl").write_text("".join(json.dumps(r) + "\n" for r in labels), encoding="utf-8")
+
+    result = run("topic", "eval", str(tmp_path), "--json", *FILES)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["excluded"] == 1  # e1, borderline
+    assert data["by_lang"]["tr"]["tp"] == 1 and data["by_lang"]["tr"]["fp"] == 1
+    assert data["by_lang"]["en"]["tn"] == 1
+    (alarm,) = data["false_alarms"]
+    assert alarm["id"] == "t3" and alarm["label"] == "unlabelled"
+    # One file with its labels named explicitly, in the table form.
+    result = run("topic", "eval", str(tmp_path / "tr_x.jsonl.xz"), "--labels", str(tmp_path / "labels.jsonl"),
+                 "--brief", *FILES)
+    assert result.exit_code == 0, result.output
+    assert "- t3 [tr, unlabelled]" in result.output
+
+
+def test_topic_eval_corrupt_xz_is_one_line_error(tmp_path):
+    bad = tmp_path / "bad.jsonl.xz"
+    bad.write_bytes(b"not xz at all")
+    result = run("topic", "eval", str(bad), *FILES)
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: cannot read {bad}") and len(result.output.strip().splitlines()) == 1
 
 
 def test_topic_eval_needs_a_file():
@@ -133,6 +180,34 @@ def test_explain_stdin_arabic_and_json():
     assert data["matched"] is True and data["lang"] == "ar"
     assert {"s400", "turkey", "russia", "purchase"} <= set(data["concepts"])
     assert all({"concept", "form", "where", "weight"} <= set(h) for h in data["hits"])
+
+
+def test_explain_names_the_implied_party_and_a_passing_mention():
+    result = run("explain", "--title", "S-400 bataryaları başkentin yakınına yerleştirilecek", "", *FILES)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("MATCH")
+    assert "implied party Turkey: the item is in tr (detected)" in result.output
+    body = ("The cruiser returned to its home port after four months in the eastern Mediterranean, the navy "
+            "said on Friday. The crew trained with two frigates and a supply ship, called at several ports "
+            "and flew helicopters from the deck. Officers said repairs would take most of next year. "
+            "Cover for the anchorage came from S-400 units ashore, with US aircraft watched closely.")
+    result = run("explain", "--lang", "en", "--title", "Cruiser back in port", body, *FILES)
+    assert result.output.startswith("no match") and "passing mention of S-400" in result.output
+
+
+def test_explain_feed_must_be_configured(tmp_path):
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        f'[monitor]\ndatabase = "m.db"\n[[feed]]\nurl = "https://example.org/rss"\nname = "Capital Daily"\n'
+        f'implies = ["turkey"]\n[[topic]]\nname = "s400-f35"\nseeds = ["{ROOT}/seeds/*.txt"]\nlexicon = "{LEXICON}"\n',
+        encoding="utf-8")
+    args = ["--config", str(config), "explain", "--lang", "en"]
+    text = "A second S-400 battery will be stationed near the capital"
+    result = CliRunner().invoke(cli, [*args, "--feed", "Capital Daily", text])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("MATCH") and "the feed Capital Daily implies it" in result.output
+    result = CliRunner().invoke(cli, [*args, "--feed", "Nowhere", text])
+    assert result.exit_code == 1 and "no configured feed 'Nowhere'" in result.output
 
 
 def test_explain_no_match():

@@ -62,3 +62,28 @@ def test_stuck_worker_is_killed_and_replaced():
             p.parse(stuck, HEADERS, URL)
         assert time.monotonic() - started < 5
         assert len(p.parse(FEED, HEADERS, URL).entries) == 20
+
+
+def test_prepare_in_a_worker_uses_the_feeds_implied_parties_and_the_language():
+    """The cheap topic test in a worker: a Turkish headline (language detected there,
+    kept on the item) and an English one from a feed that implies Turkey both match."""
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    spec = ("s400-f35", root / "config" / "topics" / "s400-f35.toml", sorted((root / "seeds").glob("*.txt")), None)
+    titles = ["S-400 bataryaları başkentin yakınına yerleştirilecek",
+              "Second S-400 battery to be stationed near the capital"]
+    feed = ('<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+            + "".join(f"<item><guid>g{i}</guid><title>{t}</title></item>" for i, t in enumerate(titles))
+            + "</channel></rss>").encode()
+    now = datetime(2024, 1, 2, tzinfo=timezone.utc)
+    with ParserPool(workers=1, topic_specs=[spec]) as pool:
+        plain = pool.prepare(feed, HEADERS, URL, now)
+        implied = pool.prepare(feed, HEADERS, URL, now, ("turkey",))
+    assert [e.topics for e in plain.entries] == [["s400-f35"], []]
+    # Both were detected: each time a party the language might imply would make a rule hold.
+    assert [e.item.lang for e in plain.entries] == ["tr", "en"]
+    assert [e.topics for e in implied.entries] == [["s400-f35"], ["s400-f35"]]
+    # The feed implies the party, which is looked at first: no language was needed.
+    assert [e.item.lang for e in implied.entries] == ["", ""]

@@ -162,6 +162,15 @@ def test_rules_may_name_groups():
         (["rule"], [{"id": "r", "when": "a &"}], "rule[1].when"),
         (["rule"], [], "rule"),
         (["rule"], [{"when": "a", "unless": "b"}], "rule[1].unless"),
+        (["topic", "subject"], ["nothing"], "topic.subject"),
+        (["topic", "frame"], "a", "topic.frame"),
+        (["topic", "lead_words"], 0, "topic.lead_words"),
+        (["topic", "subject_share"], 2, "topic.subject_share"),
+        (["context"], {"nobody": {"langs": ["tr"]}}, "context.nobody"),
+        (["context"], {"a": {"langs": "tr"}}, "context.a.langs"),
+        (["context"], {"a": {"unless": ["nothing"]}}, "context.a.unless"),
+        (["context"], {"a": {"english": ["x"]}}, "context.a.english"),
+        (["context"], {"a": {"en": ["--"]}}, "context.a.en[0]"),
     ],
 )
 def test_validation_error_names_file_and_key(path, value, key):
@@ -179,3 +188,23 @@ def test_missing_file_and_bad_toml(tmp_path):
     bad.write_text("[topic\nname = 1", encoding="utf-8")
     with pytest.raises(LexiconError, match=r"bad\.toml: not valid TOML"):
         load_lexicon(bad)
+
+
+# --- context and subject ------------------------------------------------------------
+
+def test_context_and_subject_are_read():
+    data = with_change(["context"], {"a": {"langs": ["tr"], "unless": ["bad"], "en": ["Smith"]}})
+    data["topic"].update({"subject": ["a"], "frame": ["bad"], "lead_words": 12})
+    lx = parse_lexicon(data)
+    (context,) = lx.contexts
+    assert context.party == "a" and context.langs == {"tr"} and context.unless == ("bad",)
+    assert [f.tokens for f in context.names.forms] == [("smith",)]
+    # Groups are expanded to their concepts.
+    assert lx.subject == {"a"} and lx.frame == {"b"} and lx.lead_words == 12
+
+
+def test_real_lexicon_has_a_turkish_context(lexicon):
+    (turkey,) = [c for c in lexicon.contexts if c.party == "turkey"]
+    assert "tr" in turkey.langs
+    assert {"s400_buyer", "own_deployment"} <= set(turkey.unless)
+    assert {"s400", "f35", "caatsa"} <= lexicon.subject

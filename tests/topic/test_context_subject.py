@@ -1,0 +1,157 @@
+"""Where the topic is, and the look-alike kinds of text that real streams carry: a
+weapon named once deep in an item about something else, a headline that is only the
+topic, Russia's own air defences on duty, CAATSA waivers, ballistic missiles, militant
+"fighters", a quoted designation. Sentences written for these tests."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.topic.match import explain, load_topic, match_item
+
+ROOT = Path(__file__).resolve().parents[2]
+LEXICON = ROOT / "config" / "topics" / "s400-f35.toml"
+SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
+
+
+@pytest.fixture(scope="module")
+def topic():
+    return load_topic("s400-f35", LEXICON, SEEDS)
+
+
+# A body about a naval tour; its last sentence names the S-400 once.
+NAVAL = (
+    "The Northern Fleet's cruiser returned to its home port on Friday after a four-month tour of the "
+    "eastern Mediterranean, the navy said. The crew held gunnery practice with two frigates and a supply "
+    "ship, called at ports in Cyprus and Algeria, and trained with naval aviation from the coast. Officers "
+    "told reporters the tour had been long but calm, and that repairs in the dry dock would take most of "
+    "next year. Cover for the anchorage came from S-400 units ashore, with US aircraft watched closely."
+)
+NAVAL_TITLE = "Cruiser back in port after four months at sea"
+
+
+def passing(result) -> list[str]:
+    return [r for r in result.reasons if r.startswith("passing mention")]
+
+
+def test_a_weapon_named_once_deep_in_another_story_carries_no_match(topic):
+    result = match_item(topic, NAVAL_TITLE, NAVAL, "en")
+    assert not result.matched, explain(result)
+    (reason,) = passing(result)
+    assert "S-400" in reason and "named 1x, first at word" in reason and "first 40 words" in reason
+    assert "passing mention" in explain(result)
+
+
+def test_the_same_mention_in_the_title_carries_it(topic):
+    result = match_item(topic, "S-400 units guard the fleet's anchorage, US aircraft watched", NAVAL, "en")
+    assert result.matched and not passing(result)
+
+
+def test_a_headline_that_is_only_the_topic_matches(topic):
+    result = match_item(topic, "Ankara and Moscow sign the S-400 deal", "", "en")
+    assert result.matched and not passing(result)
+
+
+def test_a_mention_in_the_lead_is_not_in_passing(topic):
+    lead = "Russian S-400 units ashore will cover the fleet's anchorage, US officials said on Friday. "
+    result = match_item(topic, NAVAL_TITLE, lead + NAVAL, "en")
+    assert result.matched and not passing(result)
+
+
+def test_two_mentions_are_not_in_passing(topic):
+    body = NAVAL + " The S-400 batteries will stay there, a US official said."
+    result = match_item(topic, NAVAL_TITLE, body, "en")
+    assert not passing(result)
+
+
+def test_two_mentions_deep_in_a_long_article_are_still_in_passing(topic):
+    # ~480 words about the fleet; the S-400 twice near the end: well under 1 in 200 words.
+    body = " ".join([NAVAL.rsplit(" Cover", 1)[0]] * 6) + (
+        " Cover for the anchorage came from S-400 units ashore. The S-400 crews rotate monthly.")
+    result = match_item(topic, NAVAL_TITLE, body, "en")
+    assert not result.matched, explain(result)
+    (reason,) = passing(result)
+    assert "named 2x" in reason
+
+
+def test_a_title_about_a_party_to_the_trade_frames_a_deeper_mention(topic):
+    # Talks in Ankara, the S-400 sale the last of the subjects listed.
+    body = (
+        "The Russian president travels to the Turkish capital on Monday for a day of talks with his host. "
+        "Gas pipelines, tomatoes, tourism, the war in the north of Syria and a new nuclear plant are on the "
+        "agenda, aides in both capitals said, as are flights between the two countries and students' visas. "
+        "The aides added that the second contract for the S-400 would also be discussed."
+    )
+    result = match_item(topic, "What Putin and Erdogan will discuss in Ankara", body, "en")
+    assert result.matched, explain(result)
+    assert not passing(result)
+
+
+# --- Russia's own air defences, waivers, look-alikes ---------------------------------------
+
+@pytest.mark.parametrize("title, lang", [
+    ("New S-400 regiment enters combat duty near Kaliningrad amid US patrols", "en"),
+    ("Второй дивизион С-400 заступил на боевое дежурство в Крыму", "ru"),
+    ("روسيا تنشر بطارية إس-400 جديدة في القرم ردا على واشنطن", "ar"),
+])
+def test_russias_own_units_on_duty_are_not_the_topic(topic, title, lang):
+    result = match_item(topic, title, "", lang)
+    assert not result.matched, explain(result)
+
+
+def test_russias_deployment_in_syria_is_not_the_topic_even_beside_turkey(topic):
+    result = match_item(topic, "Moscow sends S-400 batteries to its Syrian air base after Turkish jets down a bomber",
+                        "", "en")
+    assert not result.matched, explain(result)
+    # A trade event beside Syria still is the topic.
+    result = match_item(topic, "Ankara signs S-400 purchase as Syria talks stall", "", "en")
+    assert result.matched, explain(result)
+
+
+def test_a_buyer_beside_russias_own_units_is_still_the_topic(topic):
+    result = match_item(topic, "Russia to deliver S-400s to India while Crimea gets a new regiment", "", "en")
+    assert result.matched
+
+
+@pytest.mark.parametrize("title, matched", [
+    ("Washington grants New Delhi a CAATSA waiver", True),
+    ("US weighs CAATSA waiver for Indonesian Su-35 purchase", False),  # another weapon
+])
+def test_caatsa_waivers_for_an_s400_buyer(topic, title, matched):
+    result = match_item(topic, title, "", "en")
+    assert result.matched is matched, explain(result)
+    if matched:
+        assert any(r.startswith("rule caatsa-waiver holds") for r in result.reasons)
+
+
+@pytest.mark.parametrize("title, text, lang", [
+    ("Beijing parks intercontinental missiles near the Russian border",
+     "China moved a long-range missile system with nuclear warheads near the border, Moscow noted, "
+     "and tested it twice.", "en"),
+    ("Китай разместил новый ракетный комплекс у границы России",
+     "Речь идёт о межконтинентальных баллистических ракетах, испытания которых прошли осенью.", "ru"),
+])
+def test_ballistic_missiles_are_not_the_described_s400(topic, title, text, lang):
+    result = match_item(topic, title, text, lang)
+    assert not result.matched, explain(result)
+
+
+def test_militant_fighters_are_not_fighter_jets(topic):
+    result = match_item(topic, "Turkey and the US agree a plan against IS fighters",
+                        "Ankara and Washington signed an agreement to push the fighters back from the border.", "en")
+    assert not result.matched, explain(result)
+
+
+def test_a_designation_in_quotation_marks_is_read(topic):
+    result = match_item(topic, "ABD'den Türkiye'ye ‘S-400’ uyarısı", "", "tr")
+    assert result.matched and "s400" in result.concepts
+
+
+@pytest.mark.parametrize("title, lang", [
+    ("Russian and Chinese air defence units hold joint drills with live firing", "en"),
+    ("Россия и Китай провели совместные учения ПВО с боевыми стрельбами", "ru"),
+])
+def test_joint_drills_are_not_a_sale(topic, title, lang):
+    result = match_item(topic, title, "", lang)
+    assert not result.matched, explain(result)
