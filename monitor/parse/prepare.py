@@ -48,8 +48,7 @@ def prepare_feed(
     settle_identities(items)
     entries = []
     for item in items:
-        language = LazyLanguage(detect_language, f"{item.title}
-{item.text}")
+        language = LazyLanguage(detect_language, f"{item.title}\n{item.text}")
         context = MatchContext(feed=url, implies=implies, language=None if item.lang else language)
         matched = [t.name for t in topics if match_item(t, item.title, item.text, item.lang, context).matched]
         if not item.lang and language.detected:

@@ -54,8 +54,7 @@ class OfflineMatcher:
         title = clean_text(str(row.get("title") or ""))
         text = clean_text(str(row.get("summary") or row.get("text") or ""))
         given = str(row.get("lang") or "")
-        language = LazyLanguage(detect_language, f"{title}
-{text}")
+        language = LazyLanguage(detect_language, f"{title}\n{text}")
         feed = str(row.get("feed") or row.get("outlet") or "")
         implies = self.feeds.get(feed) or self.feeds.get(str(row.get("feed_url") or "")) or ()
         context = MatchContext(feed=feed, implies=tuple(implies), language=None if given else language)
