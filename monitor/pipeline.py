@@ -22,7 +22,6 @@ from typing import Callable
 from monitor.fetch import cadence
 from monitor.config import Config
 from monitor.fetch.fetcher import Fetcher, FetchRequest, FetchSettings
-from monitor.parse.language import init_language_detection
 from monitor.topic.match import Topic, load_topic
 from monitor.models import FetchResult
 from monitor.fetch.netguard import redact_url
@@ -39,6 +38,8 @@ log = logging.getLogger("monitor.poll")
 # more than it saves.
 POOL_MIN_FEEDS = 16
 PARSE_WORKERS = 2
+# A poll's feed transactions commit together at most this often (see Store.batch).
+BATCH_SECONDS = 1.0
 
 
 @dataclass
@@ -66,7 +67,8 @@ class Runtime:
 
 
 def build_runtime(config: Config) -> Runtime:
-    init_language_detection()  # before any worker thread exists
+    # Language profiles load on the first matched item (detect_language loads them under
+    # a lock): a poll in which nothing matches never reads them.
     topics = [load_topic(t.name, t.lexicon, t.seeds, t.threshold) for t in config.topics]
     settings = FetchSettings(
         timeout=config.fetch_timeout.total_seconds(),
@@ -131,16 +133,17 @@ def poll_once(
     report = PollReport()
     requests = [FetchRequest(f["url"], f["etag"], f["last_modified"], key=fid) for fid, f in feeds.items()]
     done: queue.Queue = queue.Queue()
-    pool = runtime.pool() if len(requests) >= POOL_MIN_FEEDS else None
+    use_pool = len(requests) >= POOL_MIN_FEEDS
 
     def on_result(request: FetchRequest, result: FetchResult) -> None:
         # On a fetch thread: hand the body to a worker process at once, so parsing
-        # overlaps the other fetches and the main thread's database work.
+        # overlaps the other fetches and the main thread's database work. The workers
+        # start with the first body to parse: a poll of 304s never pays for them.
         body_hash = _body_hash(result)
         prepared = None
-        if pool is not None and _needs_parsing(feeds[request.key], result, body_hash):
+        if use_pool and _needs_parsing(feeds[request.key], result, body_hash):
             try:
-                prepared = pool.prepare(result.content, result.headers, result.final_url, started)
+                prepared = runtime.pool().prepare(result.content, result.headers, result.final_url, started)
             except ParseError as exc:
                 prepared = exc
         done.put((request.key, result, body_hash, prepared))
@@ -156,25 +159,32 @@ def poll_once(
     unchanged = UnchangedFeeds(store)
     worker = threading.Thread(target=fetch_all, name="poll-fetch", daemon=True)
     worker.start()
-    try:
-        while True:
-            entry = done.get()
-            if entry is None:
-                break
-            feed_id, result, body_hash, prepared = entry
-            if should_stop():
-                continue  # unprocessed feeds stay due and are polled next time
-            outcome = _process_safely(store, runtime, feeds[feed_id], result, body_hash, prepared,
-                                      book=book, unchanged=unchanged)
-            report.add(outcome)
-            if progress:
-                progress(outcome, report.feeds, len(requests))
-        worker.join()
-    finally:
-        # What was committed feed by feed is complete without these; they only bring the
-        # feeds' schedules and the stories' summaries up to date in one write each.
-        unchanged.flush()
-        book.checkpoint()
+    # Each feed's writes stay all or nothing, but commit together about once a second
+    # (and whenever the loop would wait): a commit costs more than a feed's statements.
+    with store.batch(BATCH_SECONDS):
+        try:
+            while True:
+                try:
+                    entry = done.get_nowait()
+                except queue.Empty:
+                    store.commit_batch()  # never hold the write lock while waiting
+                    entry = done.get()
+                if entry is None:
+                    break
+                feed_id, result, body_hash, prepared = entry
+                if should_stop():
+                    continue  # unprocessed feeds stay due and are polled next time
+                outcome = _process_safely(store, runtime, feeds[feed_id], result, body_hash, prepared,
+                                          book=book, unchanged=unchanged)
+                report.add(outcome)
+                if progress:
+                    progress(outcome, report.feeds, len(requests))
+            worker.join()
+        finally:
+            # What was committed feed by feed is complete without these; they only bring
+            # the feeds' schedules and the stories' summaries up to date in one write each.
+            unchanged.flush()
+            book.checkpoint()
     report.seconds = round(time.monotonic() - clock, 3)
     if report.feeds:
         # A tick with no feed due is not a poll worth reporting in `monitor status`.
