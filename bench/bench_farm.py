@@ -10,8 +10,8 @@ the feeds spread over 20 loopback addresses (127.0.0.1-127.0.0.20).
 
 For each variant and run: `monitor poll --all` (the command as a user runs it, a new
 database) cold then warm (nothing changed), and, when `newsboat` is installed,
-`newsboat -x reload` (16 reload threads, a new cache) cold then warm, on the same farm in
-the same run, with the ratio of the cold times. Wall time of the whole command; peak RSS
+`newsboat -x reload` (16 reload threads, a new cache) cold, on the same farm in the same
+run, with the ratio of the cold times. Wall time of the whole command; peak RSS
 of the command with all its processes (the sum over the process tree, sampled every
 20 ms). Several runs (`--runs`) give the spread.
 
@@ -259,7 +259,9 @@ def run_newsboat(directory: Path, urls: list[str]) -> dict | None:
     command = [newsboat, "-x", "reload", "-u", str(directory / "urls"), "-c", str(directory / "cache.db"),
                "-C", str(directory / "config")]
     figures = {}
-    for name in ("cold", "warm"):
+    # Cold only: newsboat's warm reload (conditional GETs, then its cache of 50,000 items
+    # checked) takes longer than its cold one here, 40-60 s, and is not a target.
+    for name in ("cold",):
         result = run_measured(command, directory, env)
         if result["rc"] != 0:
             raise SystemExit(f"newsboat failed ({result['rc']}):\n{result['stderr'][-2000:]}")
@@ -306,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
                     line = (f"run {run + 1} {variant:4s}: monitor cold {monitor['cold']['wall']:.2f} s "
                             f"warm {monitor['warm']['wall']:.2f} s peak {monitor['cold']['peak_mb']:.0f} MB")
                     if boat:
-                        line += (f"; newsboat cold {boat['cold']['wall']:.2f} s warm {boat['warm']['wall']:.2f} s; "
+                        line += (f"; newsboat cold {boat['cold']['wall']:.2f} s; "
                                  f"ratio {monitor['cold']['wall'] / boat['cold']['wall']:.2f}")
                     print(line, file=sys.stderr, flush=True)
                     shutil.rmtree(base)
@@ -332,7 +334,6 @@ def main(argv: list[str] | None = None) -> int:
             ratios = [r["monitor"]["cold"]["wall"] / r["newsboat"]["cold"]["wall"] for r in runs]
             print(f"  newsboat cold  {spread([b['cold']['wall'] for b in boats])} s   {boats[0]['items']} items; "
                   f"peak RSS {spread([b['cold']['peak_mb'] for b in boats], '{:.0f}')} MB")
-            print(f"  newsboat warm  {spread([b['warm']['wall'] for b in boats])} s")
             print(f"  cold ratio monitor / newsboat (same run)  {spread(ratios)}   target <= "
                   f"{TARGETS['cold_ratio']:g}: {'ok' if max(ratios) <= TARGETS['cold_ratio'] else 'OVER'}")
     if args.json:

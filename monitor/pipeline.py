@@ -40,6 +40,8 @@ POOL_MIN_FEEDS = 16
 PARSE_WORKERS = 2
 # A poll's feed transactions commit together at most this often (see Store.batch).
 BATCH_SECONDS = 1.0
+# Fetched (and parsed) feeds waiting for the store at most.
+QUEUE_FEEDS = 32
 
 
 @dataclass
@@ -132,7 +134,9 @@ def poll_once(
     feeds = {f["id"]: f for f in store.due_feeds(started, everything=everything)}
     report = PollReport()
     requests = [FetchRequest(f["url"], f["etag"], f["last_modified"], key=fid) for fid, f in feeds.items()]
-    done: queue.Queue = queue.Queue()
+    # Bounded: when the store work falls behind, fetching waits instead of bodies and
+    # parsed feeds piling up in memory.
+    done: queue.Queue = queue.Queue(maxsize=QUEUE_FEEDS)
     use_pool = len(requests) >= POOL_MIN_FEEDS
 
     def on_result(request: FetchRequest, result: FetchResult) -> None:
@@ -146,6 +150,7 @@ def poll_once(
                 prepared = runtime.pool().prepare(result.content, result.headers, result.final_url, started)
             except ParseError as exc:
                 prepared = exc
+            result.content = None  # parsed: the body need not wait in the queue with it
         done.put((request.key, result, body_hash, prepared))
 
     def fetch_all() -> None:
