@@ -3,9 +3,12 @@
     due feeds -> fetch (threads) -> parse -> new entries only -> normalize -> match
               -> story -> store + outbox (one transaction per feed) -> send alerts
 
-Fetches run concurrently on worker threads; everything after the fetch runs on the
-calling thread, one feed at a time, so the store has a single writer and each feed's
-items, matches, stories and alerts commit together or not at all.
+Fetches run concurrently on worker threads; a poll of many feeds parses, cleans and matches
+in worker processes as bodies arrive (`monitor.parse.prepare` on a `ParserPool`);
+everything that needs the store runs on the calling thread, one feed at a time, so the
+store has a single writer and each feed's items, matches, stories and alerts are written
+together or not at all (a savepoint; the poll commits about once a second). The poll's
+open stories stay in memory between feeds (`StoryBook`) and are written back at its end.
 """
 from __future__ import annotations
 
