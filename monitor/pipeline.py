@@ -17,6 +17,7 @@ import logging
 import queue
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -45,6 +46,8 @@ PARSE_WORKERS = 2
 BATCH_SECONDS = 1.0
 # Fetched (and parsed) feeds waiting for the store at most.
 QUEUE_FEEDS = 32
+# Fetched bodies waiting for a parse worker at most.
+PARSE_AHEAD = 16
 
 
 @dataclass
@@ -142,24 +145,41 @@ def poll_once(
     done: queue.Queue = queue.Queue(maxsize=QUEUE_FEEDS)
     use_pool = len(requests) >= POOL_MIN_FEEDS
 
+    # Parsing is handed off so that a fetch lane goes on to its next feed at once: with
+    # two lanes per host, a lane that waited for its parse would leave the workers idle
+    # on a farm of one host. At most PARSE_AHEAD fetched bodies wait for a worker.
+    dispatch = ThreadPoolExecutor(2 * PARSE_WORKERS, thread_name_prefix="poll-parse") if use_pool else None
+    parse_ahead = threading.BoundedSemaphore(PARSE_AHEAD)
+
+    def parse(key: int, result: FetchResult, body_hash: str) -> None:
+        # The workers start with the first body to parse: a poll of 304s never pays for them.
+        try:
+            prepared = runtime.pool().prepare(result.content, result.headers, result.final_url, started)
+        except ParseError as exc:
+            prepared = exc
+        except BaseException as exc:  # noqa: BLE001 - the feed must still reach the loop
+            prepared = ParseError(f"not parsed: {type(exc).__name__}: {exc}".splitlines()[0][:300])
+        finally:
+            parse_ahead.release()
+        result.content = None  # parsed: the body need not wait in the queue with it
+        done.put((key, result, body_hash, prepared))
+
     def on_result(request: FetchRequest, result: FetchResult) -> None:
-        # On a fetch thread: hand the body to a worker process at once, so parsing
-        # overlaps the other fetches and the main thread's database work. The workers
-        # start with the first body to parse: a poll of 304s never pays for them.
+        # On a fetch thread: parsing overlaps the other fetches and the main thread's
+        # database work.
         body_hash = _body_hash(result)
-        prepared = None
-        if use_pool and _needs_parsing(feeds[request.key], result, body_hash):
-            try:
-                prepared = runtime.pool().prepare(result.content, result.headers, result.final_url, started)
-            except ParseError as exc:
-                prepared = exc
-            result.content = None  # parsed: the body need not wait in the queue with it
-        done.put((request.key, result, body_hash, prepared))
+        if dispatch is not None and _needs_parsing(feeds[request.key], result, body_hash):
+            parse_ahead.acquire()
+            dispatch.submit(parse, request.key, result, body_hash)
+            return
+        done.put((request.key, result, body_hash, None))
 
     def fetch_all() -> None:
         try:
             runtime.fetcher.fetch_many(requests, on_result)
         finally:
+            if dispatch is not None:
+                dispatch.shutdown(wait=True)  # every parsed feed is queued before the end
             done.put(None)
 
     book = StoryBook(store, runtime.config.story_window)
