@@ -51,6 +51,11 @@ CASES = {
         for i, d in enumerate(["Sat, 21 Nov 2026 11:00:00 GMT", "21 Nov 2026 11:00:00 +0300",
                                "Sat, 21 Nov 26 11:00:00 EST", "Sat, 21 Nov 2026 11:00 PST",
                                "Sat,21 Nov 2026 11:00:00 Z", "2026-11-21T11:00:00+02:00", "", "soon"])),
+    "links the join changes or keeps": "".join(
+        f"<item><title>l{i}</title><link>{link}</link><guid>{link}</guid></item>"
+        for i, link in enumerate(["http://a.test/x/../y", "http://a.test/b?", "http://a.test/b#", "http://a.test/p;x",
+                                  "http://a.test//d//e", "https://a.test:8443/q?x=1&amp;y=2#f", "http://a.test/%20x",
+                                  "http://a.test/\u00e7", "http://a.test:bad/x"])),
     "relative permalink guid": "<item><title>t</title><link>http://a.test/r</link><guid>r/1</guid></item>",
     "several items": "".join(f"<item><title>n{i}</title><link>http://a.test/n{i}</link><guid>n{i}</guid>"
                              f"<description>body {i}</description></item>" for i in range(30)),
