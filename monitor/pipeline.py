@@ -3,9 +3,12 @@
     due feeds -> fetch (threads) -> parse -> new entries only -> normalize -> match
               -> story -> store + outbox (one transaction per feed) -> send alerts
 
-Fetches run concurrently on worker threads; everything after the fetch runs on the
-calling thread, one feed at a time, so the store has a single writer and each feed's
-items, matches, stories and alerts commit together or not at all.
+Fetches run concurrently on worker threads; a poll of many feeds parses, cleans and matches
+in worker processes as bodies arrive (`monitor.parse.prepare` on a `ParserPool`);
+everything that needs the store runs on the calling thread, one feed at a time, so the
+store has a single writer and each feed's items, matches, stories and alerts are written
+together or not at all (a savepoint; the poll commits about once a second). The poll's
+open stories stay in memory between feeds (`StoryBook`) and are written back at its end.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import logging
 import queue
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,7 +26,6 @@ from typing import Callable
 from monitor.fetch import cadence
 from monitor.config import Config
 from monitor.fetch.fetcher import Fetcher, FetchRequest, FetchSettings
-from monitor.parse.language import init_language_detection
 from monitor.topic.match import Topic, load_topic
 from monitor.models import FetchResult
 from monitor.fetch.netguard import redact_url
@@ -39,6 +42,12 @@ log = logging.getLogger("monitor.poll")
 # more than it saves.
 POOL_MIN_FEEDS = 16
 PARSE_WORKERS = 2
+# A poll's feed transactions commit together at most this often (see Store.batch).
+BATCH_SECONDS = 1.0
+# Fetched (and parsed) feeds waiting for the store at most.
+QUEUE_FEEDS = 32
+# Fetched bodies waiting for a parse worker at most.
+PARSE_AHEAD = 16
 
 
 @dataclass
@@ -66,7 +75,8 @@ class Runtime:
 
 
 def build_runtime(config: Config) -> Runtime:
-    init_language_detection()  # before any worker thread exists
+    # Language profiles load on the first matched item (detect_language loads them under
+    # a lock): a poll in which nothing matches never reads them.
     topics = [load_topic(t.name, t.lexicon, t.seeds, t.threshold) for t in config.topics]
     known = {name for t in topics for name in (*t.concepts, *t.lexicon.groups())}
     for feed in config.feeds:
@@ -136,26 +146,47 @@ def poll_once(
     feeds = {f["id"]: f for f in store.due_feeds(started, everything=everything)}
     report = PollReport()
     requests = [FetchRequest(f["url"], f["etag"], f["last_modified"], key=fid) for fid, f in feeds.items()]
-    done: queue.Queue = queue.Queue()
-    pool = runtime.pool() if len(requests) >= POOL_MIN_FEEDS else None
+    # Bounded: when the store work falls behind, fetching waits instead of bodies and
+    # parsed feeds piling up in memory.
+    done: queue.Queue = queue.Queue(maxsize=QUEUE_FEEDS)
+    use_pool = len(requests) >= POOL_MIN_FEEDS
+
+    # Parsing is handed off so that a fetch lane goes on to its next feed at once: with
+    # two lanes per host, a lane that waited for its parse would leave the workers idle
+    # on a farm of one host. At most PARSE_AHEAD fetched bodies wait for a worker.
+    dispatch = ThreadPoolExecutor(2 * PARSE_WORKERS, thread_name_prefix="poll-parse") if use_pool else None
+    parse_ahead = threading.BoundedSemaphore(PARSE_AHEAD)
+
+    def parse(key: int, result: FetchResult, body_hash: str) -> None:
+        # The workers start with the first body to parse: a poll of 304s never pays for them.
+        try:
+            prepared = runtime.pool().prepare(result.content, result.headers, result.final_url, started,
+                                              _implies(runtime.config, feeds[key]))
+        except ParseError as exc:
+            prepared = exc
+        except BaseException as exc:  # noqa: BLE001 - the feed must still reach the loop
+            prepared = ParseError(f"not parsed: {type(exc).__name__}: {exc}".splitlines()[0][:300])
+        finally:
+            parse_ahead.release()
+        result.content = None  # parsed: the body need not wait in the queue with it
+        done.put((key, result, body_hash, prepared))
 
     def on_result(request: FetchRequest, result: FetchResult) -> None:
-        # On a fetch thread: hand the body to a worker process at once, so parsing
-        # overlaps the other fetches and the main thread's database work.
+        # On a fetch thread: parsing overlaps the other fetches and the main thread's
+        # database work.
         body_hash = _body_hash(result)
-        prepared = None
-        if pool is not None and _needs_parsing(feeds[request.key], result, body_hash):
-            try:
-                prepared = pool.prepare(result.content, result.headers, result.final_url, started,
-                                        _implies(runtime.config, feeds[request.key]))
-            except ParseError as exc:
-                prepared = exc
-        done.put((request.key, result, body_hash, prepared))
+        if dispatch is not None and _needs_parsing(feeds[request.key], result, body_hash):
+            parse_ahead.acquire()
+            dispatch.submit(parse, request.key, result, body_hash)
+            return
+        done.put((request.key, result, body_hash, None))
 
     def fetch_all() -> None:
         try:
             runtime.fetcher.fetch_many(requests, on_result)
         finally:
+            if dispatch is not None:
+                dispatch.shutdown(wait=True)  # every parsed feed is queued before the end
             done.put(None)
 
     book = StoryBook(store, runtime.config.story_window)
@@ -163,25 +194,32 @@ def poll_once(
     unchanged = UnchangedFeeds(store)
     worker = threading.Thread(target=fetch_all, name="poll-fetch", daemon=True)
     worker.start()
-    try:
-        while True:
-            entry = done.get()
-            if entry is None:
-                break
-            feed_id, result, body_hash, prepared = entry
-            if should_stop():
-                continue  # unprocessed feeds stay due and are polled next time
-            outcome = _process_safely(store, runtime, feeds[feed_id], result, body_hash, prepared,
-                                      book=book, unchanged=unchanged)
-            report.add(outcome)
-            if progress:
-                progress(outcome, report.feeds, len(requests))
-        worker.join()
-    finally:
-        # What was committed feed by feed is complete without these; they only bring the
-        # feeds' schedules and the stories' summaries up to date in one write each.
-        unchanged.flush()
-        book.checkpoint()
+    # Each feed's writes stay all or nothing, but commit together about once a second
+    # (and whenever the loop would wait): a commit costs more than a feed's statements.
+    with store.batch(BATCH_SECONDS):
+        try:
+            while True:
+                try:
+                    entry = done.get_nowait()
+                except queue.Empty:
+                    store.commit_batch()  # never hold the write lock while waiting
+                    entry = done.get()
+                if entry is None:
+                    break
+                feed_id, result, body_hash, prepared = entry
+                if should_stop():
+                    continue  # unprocessed feeds stay due and are polled next time
+                outcome = _process_safely(store, runtime, feeds[feed_id], result, body_hash, prepared,
+                                          book=book, unchanged=unchanged)
+                report.add(outcome)
+                if progress:
+                    progress(outcome, report.feeds, len(requests))
+            worker.join()
+        finally:
+            # What was committed feed by feed is complete without these; they only bring
+            # the feeds' schedules and the stories' summaries up to date in one write each.
+            unchanged.flush()
+            book.checkpoint()
     report.seconds = round(time.monotonic() - clock, 3)
     if report.feeds:
         # A tick with no feed due is not a poll worth reporting in `monitor status`.

@@ -157,3 +157,23 @@ def test_a_feed_implying_an_unknown_party_is_logged(tmp_path, caplog):
         runtime = build_runtime(load_config(path, environ={}))
     runtime.close()
     assert "feed Ex: implies 'turky', which no topic's lexicon names (ignored)" in caplog.text
+
+
+def test_a_poll_of_many_feeds_on_one_host_parses_in_workers_and_keeps_every_feed(monitor_setup, run_poll):
+    from monitor.pipeline import POOL_MIN_FEEDS
+
+    count = POOL_MIN_FEEDS + 8
+    routes = {f"/{i}.xml": Route(rss([dict(OFF_TOPIC, guid=f"o{i}", title=f"{OFF_TOPIC['title']} {i}"),
+                                      dict(ON_TOPIC, guid=f"t{i}")] if i == 3 else
+                                     [dict(OFF_TOPIC, guid=f"o{i}", title=f"{OFF_TOPIC['title']} {i}")], f"F{i}"))
+              for i in range(count)}
+    routes["/login.xml"] = Route(b"<html><body>Sign in</body></html>", content_type="text/html")
+    with FeedServer(routes) as server:
+        setup = monitor_setup([server.url(path) for path in routes])
+        report, store = run_poll(setup.config_path)
+        assert (report.feeds, report.failed, report.new_items, report.matched, report.alerts) == (count + 1, 1, count + 1, 1, 1)
+        assert store.item_counts()["items"] == count + 1
+        failed = next(f for f in store.list_feeds() if f["url"].endswith("/login.xml"))
+        assert failed["last_error"].startswith("not a feed")
+        again, _ = run_poll(setup.config_path)
+        assert (again.not_modified, again.new_items, again.failed) == (count, 0, 1)

@@ -43,6 +43,7 @@ from monitor.models import ParsedFeed, RawEntry
 from monitor.parse.dates import parse_date
 from monitor.parse.decode import prepare_bytes
 from monitor.parse.jsonfeed import NotJsonFeed, looks_like_json_feed, read_json_feed
+from monitor.parse.plainrss import read_plain_rss
 
 MiB = 1024 * 1024
 
@@ -181,6 +182,11 @@ def _budgeted_parse(content: bytes, response_headers: dict[str, str], limits: Pa
         # The summary is never rendered as HTML: normalize turns it into plain text and
         # drops <script>/<style> blocks itself. feedparser's sanitizer and relative-URI
         # rewriting would be a fifth of the parse cost thrown away, so both are off.
+        # Plain RSS 2.0 in UTF-8 (most feeds) reads the same without feedparser's
+        # per-element Python work; anything else goes to feedparser (monitor.parse.plainrss).
+        plain = read_plain_rss(content, response_headers)
+        if plain is not None:
+            return plain
         return feedparser.parse(
             io.BytesIO(content),
             response_headers=response_headers,

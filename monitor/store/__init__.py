@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -39,6 +40,8 @@ class Store(FeedsMixin, ItemsMixin, StoriesMixin, AlertsMixin, SearchMixin, Desk
         self.path = path
         self._lock = threading.RLock()
         self._depth = 0
+        self._batch_seconds: float | None = None  # inside batch(): commit interval
+        self._batch_began: float | None = None  # monotonic time the batch's transaction began
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True) -> "Store":
@@ -75,7 +78,11 @@ class Store(FeedsMixin, ItemsMixin, StoriesMixin, AlertsMixin, SearchMixin, Desk
 
     @contextmanager
     def write(self) -> Iterator[Database]:
-        """A short write transaction; nested calls join the outer one."""
+        """A short write transaction; nested calls join the outer one.
+
+        Inside `batch()` it is a savepoint of the batch's transaction instead: it rolls
+        back alone on an error, and commits with its neighbours.
+        """
         with self._lock:
             if self._depth:
                 self._depth += 1
@@ -83,6 +90,9 @@ class Store(FeedsMixin, ItemsMixin, StoriesMixin, AlertsMixin, SearchMixin, Desk
                     yield self.db
                 finally:
                     self._depth -= 1
+                return
+            if self._batch_seconds is not None:
+                yield from self._savepoint()
                 return
             self.conn.execute("BEGIN IMMEDIATE")
             self._depth = 1
@@ -95,6 +105,53 @@ class Store(FeedsMixin, ItemsMixin, StoriesMixin, AlertsMixin, SearchMixin, Desk
                 self.conn.execute("COMMIT")
             finally:
                 self._depth = 0
+
+    def _savepoint(self) -> Iterator[Database]:
+        if self._batch_began is None:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._batch_began = time.monotonic()
+        self.conn.execute("SAVEPOINT one_write")
+        self._depth = 1
+        try:
+            yield self.db
+        except BaseException:
+            self.conn.execute("ROLLBACK TO one_write")
+            self.conn.execute("RELEASE one_write")
+            raise
+        else:
+            self.conn.execute("RELEASE one_write")
+            if time.monotonic() - self._batch_began >= self._batch_seconds:
+                self.commit_batch()
+        finally:
+            self._depth = 0
+
+    @contextmanager
+    def batch(self, seconds: float = 1.0) -> Iterator[None]:
+        """Many short writes (a poll's feeds, one `write()` each) in a few transactions.
+
+        Each `write()` inside is all or nothing as before, but what it wrote commits with
+        the writes around it: when `seconds` have passed since the transaction began (at
+        the end of a write), at `commit_batch()` (call it before waiting for anything) and
+        at the end of the batch. A commit costs far more than a feed's few statements.
+        Holds this store's lock throughout (other threads of this process wait) and the
+        database's write lock while a transaction is open (other processes wait on the
+        busy timeout).
+        """
+        with self._lock:
+            self._batch_seconds, self._batch_began = seconds, None
+            try:
+                yield
+            finally:
+                # Only released savepoints are in the transaction: whole writes.
+                self.commit_batch()
+                self._batch_seconds = None
+
+    def commit_batch(self) -> None:
+        """Commit the writes of the batch so far (nothing to do outside a batch)."""
+        with self._lock:
+            if self._batch_began is not None and not self._depth:
+                self.conn.execute("COMMIT")
+                self._batch_began = None
 
     def query(self, sql: str, params: tuple | list | dict = ()) -> list[dict]:
         with self._lock:

@@ -11,6 +11,12 @@ the store in step, in the order that makes repeated work impossible:
    matcher works on every script without knowing the language; detection costs more
    than parsing the feed, so it is spent where an analyst will see the result);
 4. a matched item joins or starts a story; the story decides whether to alert.
+
+A feed's items are stored in a few statements whatever their number (one look-up of the
+items already carried, one insert of the new ones, one of the sightings). The open stories
+live in a `StoryBook` for the whole poll: an item that joins a story adds one stored row of
+constant size, however big the story, and each grown story is written back once at the
+end of the poll.
 """
 from __future__ import annotations
 

@@ -174,3 +174,25 @@ def test_unchanged_feeds_are_recorded_together_like_one_by_one(store):
     for key in ("last_checked_at", "last_success_at", "first_success_at", "last_status", "last_error",
                 "error_count", "next_check_at", "etag", "last_modified", "items_seen", "body_hash"):
         assert one[key] == batched[key], key
+
+
+def test_a_batch_commits_writes_together_and_a_failed_write_alone_rolls_back(tmp_path):
+    path = tmp_path / "b.db"
+    with Store.open(path) as store, Store.open(path) as other:
+        other.conn.execute("PRAGMA busy_timeout = 0")
+        with store.batch(seconds=3600):
+            store.add_feed("https://a/rss")
+            with pytest.raises(RuntimeError):
+                with store.write():
+                    store.execute("INSERT INTO feeds(url, added_at) VALUES ('https://b/rss', 'now')")
+                    raise RuntimeError("this write only")
+            store.add_feed("https://c/rss")
+            # Not committed yet: another connection neither sees it nor can write.
+            assert other.list_feeds() == []
+            with pytest.raises(Exception, match="locked"):
+                other.add_feed("https://d/rss")
+            store.commit_batch()
+            assert [f["url"] for f in other.list_feeds()] == ["https://a/rss", "https://c/rss"]
+            other.add_feed("https://d/rss")  # the write lock is free between commits
+            store.add_feed("https://e/rss")
+        assert len(other.list_feeds()) == 4  # the end of the batch commits the rest
