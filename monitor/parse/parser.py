@@ -186,7 +186,7 @@ def _budgeted_parse(content: bytes, response_headers: dict[str, str], limits: Pa
         # per-element Python work; anything else goes to feedparser (monitor.parse.plainrss).
         plain = read_plain_rss(content, response_headers)
         if plain is not None:
-            return plain
+            return plain, repaired
         return feedparser.parse(
             io.BytesIO(content),
             response_headers=response_headers,
