@@ -187,7 +187,7 @@ def review(app: App, item_id: int, verdict: str, topic: str | None) -> None:
 @cli.command("match")
 @click.argument("path", default="-", metavar="[FILE]")
 @click.option("--detect-all", is_flag=True,
-              help="Detect the language of every item without a `lang` (about 4x the time of matching).")
+              help="Detect the language of every item without a `lang` (langdetect: about 10x the time of matching).")
 @pass_app
 def match_command(app: App, path: str, detect_all: bool) -> None:
     """Score JSON lines from FILE (or stdin) without storing anything.
