@@ -45,9 +45,9 @@ PARSE_WORKERS = 2
 # A poll's feed transactions commit together at most this often (see Store.batch).
 BATCH_SECONDS = 1.0
 # Fetched (and parsed) feeds waiting for the store at most.
-QUEUE_FEEDS = 32
+QUEUE_FEEDS = 16
 # Fetched bodies waiting for a parse worker at most.
-PARSE_AHEAD = 16
+PARSE_AHEAD = 8
 
 
 @dataclass
