@@ -12,6 +12,7 @@ open stories stay in memory between feeds (`StoryBook`) and are written back at 
 """
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import logging
 import queue
@@ -74,7 +75,22 @@ class Runtime:
             self._pool.close()
 
 
+def _limit_malloc_arenas(arenas: int = 2) -> None:
+    """Cap glibc's malloc arenas (as MALLOC_ARENA_MAX would).
+
+    Each fetch and parse-dispatch thread that allocates response bodies would otherwise get
+    an arena of its own (up to eight per core), and their fragments stay resident: about
+    4 MB of a cold poll's peak. No effect elsewhere than glibc.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-8, arenas)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass
+
+
 def build_runtime(config: Config) -> Runtime:
+    _limit_malloc_arenas()
     # Language profiles load on the first matched item (detect_language loads them under
     # a lock): a poll in which nothing matches never reads them.
     topics = [load_topic(t.name, t.lexicon, t.seeds, t.threshold) for t in config.topics]
