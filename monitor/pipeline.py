@@ -205,6 +205,7 @@ def poll_once(
     worker.start()
     # Each feed's writes stay all or nothing, but commit together about once a second
     # (and whenever the loop would wait): a commit costs more than a feed's statements.
+    finished = False
     with store.batch(BATCH_SECONDS):
         try:
             while True:
@@ -224,7 +225,12 @@ def poll_once(
                 if progress:
                     progress(outcome, report.feeds, len(requests))
             worker.join()
+            finished = True
         finally:
+            if not finished:
+                # Left early (an interrupt): the fetch and parse threads must not block on
+                # the bounded queue for ever, or the process could not exit.
+                threading.Thread(target=_drain, args=(done,), name="poll-drain", daemon=True).start()
             # What was committed feed by feed is complete without these; they only bring
             # the feeds' schedules and the stories' summaries up to date in one write each.
             unchanged.flush()
@@ -236,6 +242,11 @@ def poll_once(
         store.set_meta("last_poll_summary", f"{report.feeds} feeds, {report.new_items} new items, "
                        f"{report.matched} matched, {report.alerts} alerts, {report.failed} failed")
     return report
+
+
+def _drain(done: queue.Queue) -> None:
+    while done.get() is not None:
+        pass
 
 
 def _body_hash(result: FetchResult) -> str:
