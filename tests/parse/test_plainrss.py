@@ -119,17 +119,21 @@ def test_real_news_streams_read_the_same():
         pytest.skip(f"streams not found at {wild}")
     taken = 0
     for path in sorted(wild.glob("*.jsonl.xz")):
+        rows = []
         with lzma.open(path, "rt", encoding="utf-8") as fh:
-            rows = [json.loads(line) for _, line in zip(range(3000), fh)]
-        for start in range(0, len(rows), 50):
+            for number, line in enumerate(fh):
+                # The first rows, and every row with the marks of UTF-8 read as Latin-1.
+                if number < 1000 or "\\u00c3" in line or "\u00c3" in line:
+                    rows.append(json.loads(line))
+        for start in range(0, len(rows), 10):
             content = rss([{"title": r.get("title") or "", "summary": r.get("summary") or "", "guid": r["id"]}
-                           for r in rows[start:start + 50]])
+                           for r in rows[start:start + 10]])
             if plain(content) is None:
                 continue  # C1 characters: feedparser's
             taken += 1
             fast, slow = both(content)
             assert fast == slow, (path.name, start)
-    assert taken > 300
+    assert taken > 100
 
 
 def test_every_corpus_feed_it_takes_reads_the_same():
