@@ -204,15 +204,18 @@ def poll_once(
     worker = threading.Thread(target=fetch_all, name="poll-fetch", daemon=True)
     worker.start()
     # Each feed's writes stay all or nothing, but commit together about once a second
-    # (and whenever the loop would wait): a commit costs more than a feed's statements.
+    # (sooner when the loop would wait longer): a commit costs more than a feed's statements.
     finished = False
     with store.batch(BATCH_SECONDS):
         try:
             while True:
                 try:
-                    entry = done.get_nowait()
+                    # Wait with the transaction open only until it is due anyway, then
+                    # commit: the write lock is never held longer than the batch allows.
+                    due = store.batch_due_in()
+                    entry = done.get(timeout=due) if due else done.get_nowait()
                 except queue.Empty:
-                    store.commit_batch()  # never hold the write lock while waiting
+                    store.commit_batch()
                     entry = done.get()
                 if entry is None:
                     break
