@@ -177,3 +177,36 @@ def test_a_poll_of_many_feeds_on_one_host_parses_in_workers_and_keeps_every_feed
         assert failed["last_error"].startswith("not a feed")
         again, _ = run_poll(setup.config_path)
         assert (again.not_modified, again.new_items, again.failed) == (count, 0, 1)
+
+
+def test_an_interrupted_poll_lets_its_threads_finish(monitor_setup, run_poll, monkeypatch):
+    import threading
+
+    import monitor.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "QUEUE_FEEDS", 1)
+    calls = []
+
+    def interrupt(outcome, done, total):
+        calls.append(done)
+        raise KeyboardInterrupt
+
+    routes = {f"/{i}.xml": Route(rss([dict(OFF_TOPIC, guid=f"o{i}", title=f"{OFF_TOPIC['title']} {i}")], f"F{i}"))
+              for i in range(pipeline.POOL_MIN_FEEDS + 4)}
+    with FeedServer(routes) as server:
+        setup = monitor_setup([server.url(path) for path in routes])
+        config = load_config(setup.config_path, environ={})
+        store = Store.open(config.database)
+        store.sync_feeds(config.feeds)
+        runtime = build_runtime(config)
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                poll_once(store, runtime, everything=True, progress=interrupt)
+            for thread in threading.enumerate():
+                if thread.name.startswith(("poll-fetch", "poll-parse")):
+                    thread.join(timeout=20)
+                    assert not thread.is_alive(), f"{thread.name} is stuck"
+        finally:
+            runtime.close()
+            store.close()
+    assert calls == [1]

@@ -30,6 +30,7 @@ from feedparser.urls import make_safe_absolute_uri
 
 _HEAD = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml[^?]*\?>)?\s*(?:<!--.*?-->\s*)*<rss\b", re.S)
 _C1 = re.compile("[\x80-\x9f]")
+_ENTITY_LIKE = re.compile("&([A-Za-z0-9_]+);")
 _SIMPLE_URL = re.compile(r"https?://[^\s/?#@\[\]\\]+(?:/[^\s?#;\\]*)?(?:\?[^\s#]+)?(?:#\S+)?\Z")
 
 _CHANNEL_TEXT = {"title", "link", "ttl"}  # kept
@@ -68,6 +69,19 @@ def read_plain_rss(content: bytes, headers: Mapping[str, str]) -> dict[str, Any]
     if not reader.done:
         return None
     return {"version": "rss20", "bozo": 0, "feed": reader.feed, "entries": reader.entries}
+
+
+def _repaired(value: str) -> str:
+    """A text as feedparser leaves it: UTF-8 that was read as Latin-1 is decoded again
+    ("SantamarÃ\xada" becomes "Santamaría"); C1 characters, which feedparser would then
+    map as Windows-1252, send the document to feedparser."""
+    try:
+        value = value.encode("iso-8859-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        pass
+    if _C1.search(value):
+        raise _Unsupported
+    return value
 
 
 class _Reader:
@@ -145,30 +159,31 @@ class _Reader:
             return
         value = "".join(self.pieces).strip()
         self.pieces = []
-        if _C1.search(value):
-            raise _Unsupported
         if depth == 3 and name == "item":
             self._finish_item()
         elif depth == 3:
             if name == "title":
-                self.feed["title"] = value
+                self.feed["title"] = _repaired(value)
             elif name == "link":
-                self.feed["link"] = self._absolute(value) if value else value
+                # feedparser's fix for query strings read as entities, on feed links.
+                self.feed["link"] = _ENTITY_LIKE.sub(r"&\g<1>", _repaired(self._absolute(value))) if value else value
             elif name == "ttl":
-                self.feed["ttl"] = value
+                self.feed["ttl"] = _repaired(value)
         elif depth == 4:
             entry = self.entry
             if name == "title":
-                entry["title"] = value
+                entry["title"] = _repaired(value)
             elif name == "link":
-                entry["link"] = self._absolute(value)
+                # ... and on entry links, after turning "&amp;" back into "&".
+                entry["link"] = _ENTITY_LIKE.sub(r"&\g<1>", _repaired(self._absolute(value)).replace("&amp;", "&"))
             elif name == "description":
-                entry["description"] = value
+                entry["description"] = _repaired(value)
             elif name == "guid":
                 # feedparser resolves a permalink GUID against the base like a link.
-                entry["id"] = self._resolve(value) if self.guid_is_link and value else value
+                entry["id"] = _repaired(self._resolve(value) if self.guid_is_link and value else value)
                 entry["_guid_is_link"] = self.guid_is_link
             elif name == "pubDate":
+                value = _repaired(value)
                 entry["published"] = value
                 entry["published_parsed"] = _parse_date(value) if value else None
 

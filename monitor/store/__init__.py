@@ -146,6 +146,12 @@ class Store(FeedsMixin, ItemsMixin, StoriesMixin, AlertsMixin, SearchMixin, Desk
                 self.commit_batch()
                 self._batch_seconds = None
 
+    def batch_due_in(self) -> float | None:
+        """Seconds until the open batch transaction is due to commit; None if none is open."""
+        if self._batch_began is None or self._batch_seconds is None:
+            return None
+        return max(0.0, self._batch_seconds - (time.monotonic() - self._batch_began))
+
     def commit_batch(self) -> None:
         """Commit the writes of the batch so far (nothing to do outside a batch)."""
         with self._lock:

@@ -64,9 +64,11 @@ class ItemsMixin:
 
     def add_sources(self, rows: list[tuple[int, str, int, datetime]]) -> None:
         """Record (feed_id, guid, item_id, seen_at) sightings in one statement."""
+        stamps: dict[datetime, str | None] = {}  # a feed's sightings share one time
         self.executemany(
             "INSERT OR IGNORE INTO item_sources(feed_id, guid, item_id, seen_at) VALUES (?, ?, ?, ?)",
-            [(feed_id, guid, item_id, iso(seen_at)) for feed_id, guid, item_id, seen_at in rows])
+            [(feed_id, guid, item_id, stamps.get(seen_at) or stamps.setdefault(seen_at, iso(seen_at)))
+             for feed_id, guid, item_id, seen_at in rows])
 
     def add_item(self, feed_id: int, item: Item, fetched_at: datetime) -> int:
         cursor = self.execute(

@@ -75,12 +75,17 @@ class StoriesMixin:
             for r in rows
         ]
         with self.write():
+            # Never backwards: another process may have written a later state meanwhile.
             self.executemany(
                 "UPDATE stories SET last_seen = MAX(last_seen, ?), item_count = ?, langs = ?, "
-                "outlets = ?, state = ?, state_seq = ?, breaking = MAX(breaking, ?) WHERE id = ?",
-                params)
-            self.executemany("DELETE FROM stories_pending WHERE story_id = ?",
-                                  [(r["id"],) for r in rows])
+                "outlets = ?, state = ?, state_seq = ?, breaking = MAX(breaking, ?) "
+                "WHERE id = ? AND state_seq <= ?",
+                [(*p, p[5]) for p in params])
+            # Still pending if members beyond the written state exist (another process's).
+            self.executemany(
+                "DELETE FROM stories_pending WHERE story_id = ? AND NOT EXISTS (SELECT 1 FROM "
+                "story_members m JOIN stories s ON s.id = m.story_id WHERE m.story_id = ? "
+                "AND m.seq > s.state_seq)", [(r["id"], r["id"]) for r in rows])
 
     def mark_story_alerted(self, story_id: int, at: datetime, snapshot: dict) -> None:
         self.execute(

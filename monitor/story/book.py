@@ -21,6 +21,7 @@ end of the poll.
 from __future__ import annotations
 
 import json
+import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -124,6 +125,10 @@ def _is_backlog(item: Item, now: datetime, backfill: timedelta, first_poll: bool
     return item.published is None or item.published < now - backfill
 
 
+class StoryConflict(Exception):
+    """Another process added to a story this poll holds in memory."""
+
+
 @dataclass(frozen=True)
 class _OpenStory:
     state: stories.StoryState
@@ -150,6 +155,7 @@ class StoryBook:
         self._by_topic: dict[str, dict[int, _OpenStory]] = {}
         self._dirty: dict[int, str] = {}  # story id -> topic, grown since the checkpoint
         self._undo: list[tuple[str, int, _OpenStory | None, bool]] | None = None
+        self._stale: set[str] = set()  # topics another process changed under this book
 
     def of(self, topic: str, now: datetime) -> dict[int, _OpenStory]:
         """The topic's stories inside the window (read from the store once per poll)."""
@@ -186,6 +192,12 @@ class StoryBook:
                     known[story_id] = old
                 if not was_dirty:
                     self._dirty.pop(story_id, None)
+            for topic in self._stale:
+                # Read again on next use; stories of it that grew stay pending in the
+                # store and are folded in when read (or by `recover`).
+                for story_id in self._by_topic.pop(topic, {}):
+                    self._dirty.pop(story_id, None)
+            self._stale.clear()
             raise
         finally:
             self._undo = None
@@ -199,10 +211,19 @@ class StoryBook:
 
     def join(self, topic: str, story_id: int, story: _OpenStory, item_id: int,
              features: stories.StoryFeatures, seen_at: datetime, outlet: str) -> None:
-        """Record a member (new story or not): one row now, the state at the checkpoint."""
-        self.store.add_story_member(
-            story_id, story.state.item_count, item_id, exact_iso(seen_at), outlet,
-            json.dumps(features.to_json(), ensure_ascii=False))
+        """Record a member (new story or not): one row now, the state at the checkpoint.
+
+        Raises `StoryConflict` when another process added a member to the story since
+        this book read it (two polls at once): the feed's transaction rolls back, and the
+        topic's stories are read again for the next feed.
+        """
+        try:
+            self.store.add_story_member(
+                story_id, story.state.item_count, item_id, exact_iso(seen_at), outlet,
+                json.dumps(features.to_json(), ensure_ascii=False))
+        except sqlite3.IntegrityError:
+            self._stale.add(topic)
+            raise StoryConflict(f"story {story_id} was changed by another poll; the feed is retried") from None
         self.put(topic, story_id, story)
 
     def checkpoint(self) -> int:

@@ -192,3 +192,53 @@ def test_two_developments_of_one_actor_on_one_day_give_two_new_alerts(monitor_se
     # The later development is linked to the earlier one.
     assert stories[1]["related_to"] == stories[0]["id"]
     store.close()
+
+
+def test_two_polls_at_once_never_lose_or_fold_a_member_twice(monitor_setup):
+    from datetime import datetime, timezone
+
+    import pytest
+
+    from monitor.parse.prepare import prepare_feed
+    from monitor.story.book import StoryBook, StoryConflict, process_new_items
+
+    names = list(EVENT)
+    with FeedServer({f"/{n}.xml": Route(rss([{"title": EVENT[n][0], "summary": EVENT[n][1], "guid": n}], n))
+                     for n in names}) as server:
+        setup = monitor_setup([server.url(f"/{n}.xml") for n in names])
+        config = load_config(setup.config_path, environ={})
+        first, second = Store.open(config.database), Store.open(config.database)
+        first.sync_feeds(config.feeds)
+        runtime = build_runtime(config)
+        try:
+            poll_once(first, runtime, everything=True)
+        finally:
+            runtime.close()
+    [story] = first.list_stories()
+    now = datetime.now(timezone.utc)
+    feeds = first.list_feeds()
+
+    def entries(tag: str):
+        body = rss([{"title": f"{EVENT['wire'][0]} ({tag})", "summary": f"{EVENT['wire'][1]} {tag}.", "guid": tag}])
+        return prepare_feed(body, {}, feeds[0]["url"], runtime.topics, now).entries
+
+    def add(store, book, feed, tag):
+        with book.feed(), store.write():
+            process_new_items(store, config, runtime.topics, feed, entries(tag), now, first_poll=False, book=book)
+
+    book_a, book_b = StoryBook(first, config.story_window), StoryBook(second, config.story_window)
+    assert book_a.of("s400-f35", now)[story["id"]].state.item_count == 5
+    assert book_b.of("s400-f35", now)[story["id"]].state.item_count == 5
+    add(first, book_a, feeds[0], "a1")  # member 6, by the first poll
+    with pytest.raises(StoryConflict):
+        add(second, book_b, feeds[1], "b1")  # the second poll's view is stale: its feed rolls back
+    add(second, book_b, feeds[1], "b1")  # read again: member 7
+    assert book_b.of("s400-f35", now)[story["id"]].state.item_count == 7
+    book_b.checkpoint()
+    book_a.checkpoint()  # older: must not overwrite the later state
+    row = first.query_one("SELECT item_count, state_seq FROM stories WHERE id = ?", (story["id"],))
+    assert (row["item_count"], row["state_seq"]) == (7, 7)
+    reread = StoryBook(first, config.story_window).of("s400-f35", now)[story["id"]].state
+    assert reread == _fresh_state(first, story["id"]) and reread.item_count == 7
+    first.close()
+    second.close()
