@@ -141,6 +141,17 @@ def _show_item(app: App, item_id: int, as_json: bool) -> None:
     click.echo(item["text"])
 
 
+def _why_not(result) -> str:
+    """The verdict of a fresh scoring, in words: an item matches only when a rule holds
+    and the score reaches the threshold, so either may be the reason it did not."""
+    figures = f"score {result.score:.2f}, threshold {result.threshold:.2f}"
+    if result.matched:  # the topic changed since the item was stored
+        return f"matches now ({figures}); it did not when stored"
+    if result.score < result.threshold:
+        return f"no match: score {result.score:.2f} below threshold {result.threshold:.2f}"
+    return f"no match: no rule holds ({figures})"
+
+
 def _explain_live(app: App, item: dict) -> None:
     """Why an unmatched item did not match: scored again now, nothing stored."""
     from monitor.topic.context import MatchContext
@@ -150,7 +161,7 @@ def _explain_live(app: App, item: dict) -> None:
     context = MatchContext(feed=item["feed"] or "", implies=implies.get(item["feed"] or "") or ())
     for topic in app_topics(app):
         result = match_item(topic, item["title"], item["text"], item["lang"], context)
-        click.echo(f"  topic {topic.name}: score {result.score:.2f} below threshold {result.threshold:.2f}")
+        click.echo(f"  topic {topic.name}: {_why_not(result)}")
         for reason in result.reasons:
             click.echo(f"    - {reason}")
 

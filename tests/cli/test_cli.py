@@ -59,8 +59,27 @@ def test_show_explains_and_review_is_stored(polled):
     assert "Story" in invoke("show", f"s{story}").output
     unmatched = invoke("show", str(3 - item_id))  # the off-topic item: scored again to say why not
     assert unmatched.exit_code == 0, unmatched.output
-    assert "matched no topic" in unmatched.output and "below threshold" in unmatched.output
+    assert "matched no topic" in unmatched.output
+    assert "no match: score" in unmatched.output and "below threshold 2.50" in unmatched.output
     assert "language en" in unmatched.output  # not stored for unmatched items; detected for display
+
+
+NO_RULE = {  # scores well above the threshold, yet names no party to the trade: no rule holds
+    "title": "Norway receives more F-35 stealth fighters",
+    "summary": "Three F-35A jets landed at Orland air base on Tuesday.",
+}
+
+
+def test_show_says_no_rule_holds_when_the_score_is_above_the_threshold(monitor_setup):
+    with FeedServer({"/a.xml": Route(rss([NO_RULE], "Feed A"))}) as server:
+        setup = monitor_setup([server.url("/a.xml")])
+        runner = CliRunner()
+        assert runner.invoke(cli, ["--config", str(setup.config_path), "poll"]).exit_code == 0
+        shown = runner.invoke(cli, ["--config", str(setup.config_path), "show", "1"])
+    assert shown.exit_code == 0, shown.output
+    line = next(x for x in shown.output.splitlines() if x.startswith("  topic s400-f35:"))
+    assert line.startswith("  topic s400-f35: no match: no rule holds (score ")
+    assert "below threshold" not in shown.output and line.endswith(", threshold 2.50)")
 
 
 @pytest.mark.parametrize("args,message", [
