@@ -6,7 +6,7 @@ import json
 import click
 
 from monitor.cli import cli
-from monitor.cli.common import App, emit_json, json_option, pass_app, print_table
+from monitor.cli.common import App, check_topic, emit_json, json_option, pass_app, print_table
 from monitor.durations import parse_duration
 
 
@@ -35,6 +35,7 @@ def matches(app: App, topic: str | None, since: str | None, limit: int, as_json:
       monitor matches --since 1d
       monitor matches --json | jq .title
     """
+    check_topic(app.config.topics, topic)
     rows = app.store.list_matches(topic=topic, limit=limit, since=_since(since))
     if as_json:
         for row in rows:
@@ -56,6 +57,7 @@ def stories(app: App, topic: str | None, limit: int, as_json: bool) -> None:
 
     `monitor show sID` lists a story's items.
     """
+    check_topic(app.config.topics, topic)
     rows = app.store.list_stories(topic=topic, limit=limit)
     if as_json:
         for row in rows:
@@ -186,6 +188,7 @@ def review(app: App, item_id: int, verdict: str, topic: str | None) -> None:
     item = store.get_item(item_id)
     if item is None:
         raise click.ClickException(f"no item with ID {item_id}")
+    check_topic(app.config.topics, topic)
     if topic is None:
         topics = [m["topic"] for m in item["matches"]] or [t.name for t in app.config.topics]
         if len(topics) != 1:

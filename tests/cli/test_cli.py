@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -215,3 +216,29 @@ def test_match_reads_compressed_json_lines(polled, tmp_path):
     broken.write_bytes(b"plain bytes")
     result = invoke("match", str(broken))
     assert result.exit_code == 1 and result.output.startswith(f"Error: cannot read {broken}")
+
+
+def _commands_with_topic_option(command, path=()):
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            yield from _commands_with_topic_option(sub, (*path, name))
+    elif any("--topic" in getattr(p, "opts", ()) for p in command.params):
+        yield path
+
+
+ARGUMENTS = {("review",): ["1", "relevant"], ("search",): ["s400"], ("explain",): ["S-400 for Turkey"],
+             ("topic", "eval"): ["{jsonl}"]}
+
+
+def test_every_command_taking_topic_refuses_an_unknown_one(polled, tmp_path):
+    invoke, _ = polled
+    jsonl = tmp_path / "items.jsonl"
+    jsonl.write_text(json.dumps({"id": "1", "title": "S-400", "summary": "", "label": 1}) + "\n")
+    commands = list(_commands_with_topic_option(cli))
+    assert {("matches",), ("search",), ("triage",), ("explain",), ("stories",)} <= set(commands)
+    for path in commands:
+        args = [a.format(jsonl=jsonl) for a in ARGUMENTS.get(path, [])]
+        result = invoke(*path, *args, "--topic", "nope")
+        assert result.exit_code == 1, (path, result.output)
+        assert result.output.strip().splitlines()[-1] == "Error: no topic named 'nope' (configured: s400-f35)", path
+    assert invoke("matches", "--topic", "s400-f35").exit_code == 0  # a configured one is fine
