@@ -43,6 +43,12 @@ class App:
 pass_app = click.make_pass_decorator(App)
 
 
+class BadInput(click.ClickException):
+    """Input that cannot be used (a malformed URL...): one line, exit 2 like a usage error."""
+
+    exit_code = 2
+
+
 def check_topic(topics, name: str | None) -> list:
     """The configured topics `name` picks (all of them when None), from `topics` (the
     configuration's [[topic]] entries). Raises click.ClickException (exit 1) naming the

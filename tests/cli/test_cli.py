@@ -90,7 +90,6 @@ def test_show_says_no_rule_holds_when_the_score_is_above_the_threshold(monitor_s
     (["review", "999", "relevant"], "Error: no item with ID 999"),
     (["alerts", "retry", "999"], "Error: no alert with ID 999"),
     (["feeds", "remove", "999"], "Error: no feed '999'"),
-    (["feeds", "add", "ftp://x"], "is not an http(s) URL"),
 ])
 def test_unknown_ids_and_bad_input_give_one_line_and_exit_1(polled, args, message):
     invoke, _ = polled
@@ -98,6 +97,37 @@ def test_unknown_ids_and_bad_input_give_one_line_and_exit_1(polled, args, messag
     assert result.exit_code == 1
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("url,message", [
+    ("ftp://x", "is not an http(s) URL"),
+    ("https://exa mple.org/rss", "'exa mple.org' is not a valid host name"),
+    ("https://example.org:99999/rss", "out of range"),
+    ("https://[::1/rss", "is not a valid URL"),
+    ("https://-bad-.example/rss", "'-bad-.example' is not a valid host name"),
+    ("https:///rss", "names no host"),
+])
+def test_feeds_add_refuses_a_malformed_url_in_one_line_with_exit_2(polled, url, message):
+    invoke, _ = polled
+    result = invoke("feeds", "add", url)
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("Error: ") and message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert url not in invoke("feeds", "--json").output
+
+
+def test_feeds_add_says_already_present_for_a_duplicate(polled):
+    invoke, _ = polled
+    for url in ("https://пример.рф/rss", "http://127.0.0.1:8080/feed", "https://[::1]:8443/rss"):
+        assert invoke("feeds", "add", url).exit_code == 0  # IDN and IP hosts are fine
+    first = invoke("feeds", "add", "https://example.org/rss", "--name", "Example")
+    assert first.exit_code == 0 and first.output.startswith("Feed ") and " added: " in first.output
+    again = invoke("feeds", "add", "https://example.org/rss")
+    assert again.exit_code == 0 and "already present" in again.output and "added" not in again.output
+    rows = [json.loads(line) for line in invoke("feeds", "--json").output.splitlines()]
+    assert [r["url"] for r in rows].count("https://example.org/rss") == 1
+    configured = rows[0]["url"]  # a configured feed is present too
+    assert "already present" in invoke("feeds", "add", configured).output
 
 
 def test_usage_errors_exit_2(polled):
