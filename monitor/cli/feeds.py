@@ -117,12 +117,22 @@ def feeds_add(app: App, url: str, name: str | None) -> None:
 @click.argument("feed", metavar="ID|URL")
 @pass_app
 def feeds_remove(app: App, feed: str) -> None:
-    """Stop polling a feed. Items already stored are kept."""
+    """Stop polling a feed. Items already stored are kept.
+
+    A feed named in the configuration file stays removed too (not listed,
+    counted or polled) until `monitor feeds add URL` brings it back.
+
+    \b
+    Examples:
+      monitor feeds remove 3
+      monitor feeds remove https://example.org/rss
+    """
     row = app.store.find_feed(feed)
     if row is None:
         raise click.ClickException(f"no feed {feed!r} (see `monitor feeds`)")
     app.store.remove_feed(row["id"])
-    note = " (it is still in the configuration file; remove it there too)" if row["origin"] == "config" else ""
+    note = (" (it is still in the configuration file: not polled until `monitor feeds add URL`; "
+            "remove it there too)") if row["origin"] == "config" else ""
     click.echo(f"Feed {row['id']} removed: {row['url']}{note}")
 
 

@@ -272,3 +272,30 @@ def test_every_command_taking_topic_refuses_an_unknown_one(polled, tmp_path):
         assert result.exit_code == 1, (path, result.output)
         assert result.output.strip().splitlines()[-1] == "Error: no topic named 'nope' (configured: s400-f35)", path
     assert invoke("matches", "--topic", "s400-f35").exit_code == 0  # a configured one is fine
+
+
+def test_a_removed_configured_feed_is_gone_from_status_metrics_feeds_and_polls(monitor_setup):
+    routes = {"/a.xml": Route(rss([ON_TOPIC], "Feed A")), "/b.xml": Route(rss([OFF_TOPIC], "Feed B"))}
+    with FeedServer(routes) as server:
+        setup = monitor_setup([server.url("/a.xml"), server.url("/b.xml")])
+        runner = CliRunner()
+
+        def invoke(*args):
+            result = runner.invoke(cli, ["--config", str(setup.config_path), *args])
+            assert result.exit_code == 0, result.output
+            return result.output
+
+        invoke("poll")
+        removed = invoke("feeds", "remove", server.url("/b.xml"))
+        assert "still in the configuration file" in removed
+        server.requests.clear()
+        invoke("poll", "--all")
+        assert [path for path, _ in server.requests] == ["/a.xml"]  # not polled, though configured
+        listed = [json.loads(line) for line in invoke("feeds", "--json").splitlines()]
+        status = json.loads(invoke("status", "--json"))
+        samples = [json.loads(line) for line in invoke("metrics", "--json").splitlines()]
+    states = {s["labels"]["state"]: s["value"] for s in samples if s["name"] == "monitor_feeds"}
+    enabled_in_metrics = sum(v for k, v in states.items() if k != "disabled")
+    assert len(listed) == status["feeds"]["enabled"] == enabled_in_metrics == 1
+    assert [r["url"] for r in status["removed_configured_feeds"]] == [server.url("/b.xml")]
+    assert "removed feed" in invoke("status") and "not polled" in invoke("status")
