@@ -121,6 +121,13 @@ def status(app: App, as_json: bool) -> None:
     configured = {f.url for f in app.config.feeds}
     removed = [{"id": r["id"], "url": r["url"]} for r in store.removed_feeds()
                if configured & {r["url"], r["moved_from"]}]
+    from monitor.alert.targets import build_targets
+
+    try:  # status stays lenient (it is how one finds out), but says what poll and run refuse
+        build_targets(app.config.alerts)
+        alert_urls_error = None
+    except ValueError as exc:
+        alert_urls_error = str(exc)
     info = {
         "daemon": "running" if running else "not running",
         "daemon_pid": int(pid) if pid else None,
@@ -133,6 +140,7 @@ def status(app: App, as_json: bool) -> None:
         "counts": store.item_counts(),
         "job_errors": errors,
         "failing_feeds": failing,
+        "alert_urls_error": alert_urls_error,
         "removed_configured_feeds": removed,
         "database": str(store.path),
     }
@@ -146,6 +154,8 @@ def status(app: App, as_json: bool) -> None:
     for row in removed:
         click.echo(f"  removed feed {row['id']} {row['url']}: still in the configuration file, not polled "
                    "(`monitor feeds add URL` brings it back)")
+    if alert_urls_error:
+        click.echo(f"Alert URLs: {alert_urls_error} (`monitor poll` and `monitor run` refuse to start)")
     a = info["alerts"]
     click.echo(f"Alerts:    {a['pending']} pending, {a['failed']} failed (retrying), {a['sent']} sent, "
                f"{a['expired']} expired, {a['held']} held for digests")

@@ -299,3 +299,25 @@ def test_a_removed_configured_feed_is_gone_from_status_metrics_feeds_and_polls(m
     assert len(listed) == status["feeds"]["enabled"] == enabled_in_metrics == 1
     assert [r["url"] for r in status["removed_configured_feeds"]] == [server.url("/b.xml")]
     assert "removed feed" in invoke("status") and "not polled" in invoke("status")
+
+
+def test_a_bad_alert_url_is_named_by_its_source(monitor_setup):
+    setup = monitor_setup([], ["json://127.0.0.1:9/hook", "notaurl://bar"])
+    runner = CliRunner()
+
+    def invoke(*args, env=None):
+        return runner.invoke(cli, ["--config", str(setup.config_path), *args], env=env or {})
+
+    from_file = invoke("alerts", "test")
+    assert from_file.exit_code == 1
+    assert f"Error: {setup.config_path}: [alerts] urls #2: Apprise does not understand this notaurl:// URL" \
+        in from_file.output
+    status = invoke("status")  # lenient, but says what poll and run refuse
+    assert status.exit_code == 0 and "Alert URLs: " in status.output and "refuse to start" in status.output
+    assert "[alerts] urls #2" in json.loads(invoke("status", "--json").output)["alert_urls_error"]
+    clean = monitor_setup([])  # urls = [] in the file
+    from_env = runner.invoke(cli, ["--config", str(clean.config_path), "alerts", "test"],
+                             env={"MONITOR_ALERT_URLS": "json://127.0.0.1:9/hook notaurl://foo"})
+    assert from_env.exit_code == 1
+    assert "Error: MONITOR_ALERT_URLS #2: Apprise does not understand this notaurl:// URL" in from_env.output
+    assert "[alerts]" not in from_env.output
