@@ -46,6 +46,8 @@ class TopicConfig:
 @dataclass
 class AlertConfig:
     urls: list[str] = field(default_factory=list)  # Apprise URLs, secrets included
+    # Where each of `urls` came from, for errors: "[alerts] urls #1", "MONITOR_ALERT_URLS #1".
+    url_sources: list[str] = field(default_factory=list)
     config_files: list[Path] = field(default_factory=list)  # Apprise config files
     expire_after: timedelta = timedelta(days=2)
     retry_base: timedelta = timedelta(seconds=30)
@@ -264,9 +266,13 @@ class _Reader:
         if not isinstance(urls, list):
             raise self.fail("[alerts] urls", "must be a list of Apprise URLs")
         for number, url in enumerate(urls, 1):
-            alerts.urls.append(self._expand(self._str(url, f"[alerts] urls #{number}"), f"[alerts] urls #{number}"))
+            where = f"[alerts] urls #{number}"
+            alerts.urls.append(self._expand(self._str(url, where), where))
+            alerts.url_sources.append(f"{self.path}: {where}")
         # Secrets can stay out of the file altogether.
-        alerts.urls.extend(u for u in re.split(r"[\s,]+", self.env.get(ALERT_URLS_ENV, "")) if u)
+        from_env = [u for u in re.split(r"[\s,]+", self.env.get(ALERT_URLS_ENV, "")) if u]
+        alerts.urls.extend(from_env)
+        alerts.url_sources.extend(f"{ALERT_URLS_ENV} #{number}" for number in range(1, len(from_env) + 1))
         files = section.get("config", [])
         if isinstance(files, str):
             files = [files]

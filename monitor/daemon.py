@@ -75,6 +75,9 @@ class Daemon:
         with Store.open(self.config.database) as store:
             store.sync_feeds(self.config.feeds)
             release_dead_claims(store)
+            # The store's count, as `monitor status` and the metrics give it: feeds added
+            # from the command line count, removed ones do not.
+            self._enabled_feeds = store.feed_health()["enabled"]
 
     # --- jobs -----------------------------------------------------------------------
 
@@ -153,14 +156,16 @@ class Daemon:
             targets = build_targets(config.alerts)
             with Store.open(config.database) as store:
                 store.sync_feeds(config.feeds)
+                enabled = store.feed_health()["enabled"]
         except Exception as exc:  # a bad edit must not take the service down
             log.error("reload failed, keeping the previous configuration: %s", exc)
             return
         with self._lock:
             self._retired.append(self.runtime)
             self.config, self.runtime, self.targets = config, runtime, targets
-        log.info("configuration reloaded: %d feeds, %d topics, %d alert targets",
-                 len(config.feeds), len(config.topics), len(targets))
+            self._enabled_feeds = enabled
+        log.info("configuration reloaded: %d feeds enabled, %d topics, %d alert targets",
+                 enabled, len(config.topics), len(targets))
 
     # --- lifecycle ------------------------------------------------------------------
 
@@ -192,8 +197,8 @@ class Daemon:
         metrics = self._start_metrics(now)
         scheduler.start()
         systemd.notify("READY=1")
-        log.info("monitor running: %d feeds, %d topics, alerts to %s (pid %d)",
-                 len(self.config.feeds), len(self.config.topics),
+        log.info("monitor running: %d feeds enabled, %d topics, alerts to %s (pid %d)",
+                 self._enabled_feeds, len(self.config.topics),
                  ", ".join(t.label for t in self.targets), os.getpid())
         while not self.stopping.wait(0.5):
             if self.reload_requested.is_set():

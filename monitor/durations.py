@@ -10,19 +10,19 @@ _WHOLE = re.compile(r"^(?:\s*\d+(?:\.\d+)?\s*[smhdw])+\s*$")
 
 
 def parse_duration(text: str | int | float) -> timedelta:
-    """Parse `text` into a timedelta; a bare number means seconds.
+    """Parse `text` ("30s", "10m", "1h30m"...) into a timedelta.
 
-    Raises ValueError with a message that shows the accepted forms.
+    A bare number (`7`, `"15"`) is refused rather than read as seconds: `backfill = 7`
+    is far more likely to mean days than seconds. Raises ValueError with a one-line
+    message that shows the accepted forms.
     """
     if isinstance(text, bool):
         raise ValueError(f"{text!r} is not a duration (use 30s, 10m, 1h, 2d)")
-    if isinstance(text, (int, float)):
-        if text < 0:
-            raise ValueError(f"{text!r} is negative")
-        return timedelta(seconds=text)
-    value = text.strip().lower()
-    if re.fullmatch(r"\d+(?:\.\d+)?", value):
-        return timedelta(seconds=float(value))
+    value = str(text).strip().lower()
+    if re.fullmatch(r"-?\d+(?:\.\d+)?", value):
+        number = value.lstrip("-")
+        raise ValueError(f"{text!r} has no unit: write a duration like 15m, 1h or 2d "
+                         f"({number}s if seconds are meant)")
     if not _WHOLE.match(value):
         raise ValueError(f"{text!r} is not a duration (use 30s, 10m, 1h, 2d)")
     seconds = sum(float(n) * _UNITS[u] for n, u in _PART.findall(value))

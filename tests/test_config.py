@@ -55,10 +55,14 @@ def test_alert_urls_from_environment(tmp_path):
     path = write(tmp_path, '[alerts]\nurls = ["json://${HOOK_HOST}/x"]\n')
     config = load_config(path, environ={"HOOK_HOST": "hooks.example", "MONITOR_ALERT_URLS": "tgram://a/b mailto://c"})
     assert config.alerts.urls == ["json://hooks.example/x", "tgram://a/b", "mailto://c"]
+    assert config.alerts.url_sources == [f"{path}: [alerts] urls #1", "MONITOR_ALERT_URLS #1", "MONITOR_ALERT_URLS #2"]
 
 
 @pytest.mark.parametrize("text,message", [
     ('[monitor]\npoll_interval = "15x"\n', r"\[monitor\] poll_interval: '15x' is not a duration"),
+    ('[monitor]\nbackfill = 7\n', r"\[monitor\] backfill: 7 has no unit: write a duration like 15m, 1h or 2d \(7s if"),
+    ('[[feed]]\nurl = "https://a/b"\npoll_interval = "15"\n', r"\[\[feed\]\] #1 poll_interval: '15' has no unit"),
+    ('[alerts]\nretry_base = 30\n', r"\[alerts\] retry_base: 30 has no unit"),
     ('[monitor]\npol_interval = "15m"\n', r"\[monitor\] pol_interval: unknown key"),
     ('[[feed]]\nurl = "ftp://x/y"\n', r"\[\[feed\]\] #1 url: 'ftp://x/y' is not an http\(s\) URL"),
     ('[[feed]]\nurl = "https://a/b"\n[[feed]]\nurl = "https://a/b"\n', "listed twice"),

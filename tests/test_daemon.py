@@ -127,7 +127,7 @@ def test_sighup_reloads_the_configuration_without_dropping_work(tmp_path):
             write_config(tmp_path, [feeds.url("/quiet.xml"), feeds.url("/news.xml")], [hook.apprise_url()],
                          FAST_RETRY)
             daemon.signal(signal.SIGHUP)
-            assert wait_for(lambda: "configuration reloaded: 2 feeds" in daemon.log(), 10), daemon.log()
+            assert wait_for(lambda: "configuration reloaded: 2 feeds enabled" in daemon.log(), 10), daemon.log()
             hook.down = False
             assert wait_for(lambda: len(hook.received) >= 2, 20), daemon.log()
             assert daemon.process.poll() is None

@@ -138,7 +138,8 @@ def _log_target() -> Target:
 def build_targets(config: AlertConfig) -> list[Target]:
     """Targets from the configured Apprise URLs and config files; the log if none.
 
-    Raises ValueError naming the bad entry (masked) when a URL is not understood.
+    Raises ValueError naming the bad entry by its source (`config.url_sources`: the
+    file's "[alerts] urls #N" or "MONITOR_ALERT_URLS #N") when a URL is not understood.
     """
     timeout = config.send_timeout.total_seconds()
     targets: list[Target] = []
@@ -148,7 +149,8 @@ def build_targets(config: AlertConfig) -> list[Target]:
         plugin = apprise.Apprise.instantiate(url)
         if plugin is None:
             scheme = url.split("://", 1)[0] if "://" in url else "?"
-            raise ValueError(f"[alerts] urls #{number}: Apprise does not understand this {scheme}:// URL")
+            where = config.url_sources[number - 1] if number <= len(config.url_sources) else f"[alerts] urls #{number}"
+            raise ValueError(f"{where}: Apprise does not understand this {scheme}:// URL")
         targets.append(_apprise_target(plugin, url, timeout, tags))
     for path in config.config_files:
         loaded = apprise.AppriseConfig()

@@ -43,6 +43,24 @@ class App:
 pass_app = click.make_pass_decorator(App)
 
 
+class BadInput(click.ClickException):
+    """Input that cannot be used (a malformed URL...): one line, exit 2 like a usage error."""
+
+    exit_code = 2
+
+
+def check_topic(topics, name: str | None) -> list:
+    """The configured topics `name` picks (all of them when None), from `topics` (the
+    configuration's [[topic]] entries). Raises click.ClickException (exit 1) naming the
+    configured ones when no topic has that name: every command taking --topic checks
+    it here, so an unknown name is never an empty listing."""
+    chosen = [t for t in topics if name in (None, t.name)]
+    if name is not None and not chosen:
+        names = ", ".join(t.name for t in topics) or "none"
+        raise click.ClickException(f"no topic named {name!r} (configured: {names})")
+    return chosen
+
+
 def resolve_config_path(option: str | None) -> Path:
     return Path(option or os.environ.get("MONITOR_CONFIG") or DEFAULT_CONFIG)
 

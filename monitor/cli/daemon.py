@@ -117,9 +117,17 @@ def status(app: App, as_json: bool) -> None:
     errors = {r["key"]: int(r["value"]) for r in store.query(
         "SELECT key, value FROM meta WHERE key LIKE 'job_errors.%' OR key LIKE 'job_missed.%' "
         "OR key LIKE 'job_busy.%'")}
-    failing = store.query(
-        "SELECT id, COALESCE(name, title, url) AS feed, error_count, last_error, next_check_at "
-        "FROM feeds WHERE enabled = 1 AND error_count > 0 ORDER BY error_count DESC LIMIT 10")
+    failing = store.failing_feeds(10)
+    configured = {f.url for f in app.config.feeds}
+    removed = [{"id": r["id"], "url": r["url"]} for r in store.removed_feeds()
+               if configured & {r["url"], r["moved_from"]}]
+    from monitor.alert.targets import build_targets
+
+    try:  # status stays lenient (it is how one finds out), but says what poll and run refuse
+        build_targets(app.config.alerts)
+        alert_urls_error = None
+    except ValueError as exc:
+        alert_urls_error = str(exc)
     info = {
         "daemon": "running" if running else "not running",
         "daemon_pid": int(pid) if pid else None,
@@ -132,6 +140,8 @@ def status(app: App, as_json: bool) -> None:
         "counts": store.item_counts(),
         "job_errors": errors,
         "failing_feeds": failing,
+        "alert_urls_error": alert_urls_error,
+        "removed_configured_feeds": removed,
         "database": str(store.path),
     }
     if as_json:
@@ -141,6 +151,11 @@ def status(app: App, as_json: bool) -> None:
     click.echo(f"Last poll: {info['last_poll'] or 'never'}" + (f" — {info['last_poll_summary']}" if info["last_poll_summary"] else ""))
     f = info["feeds"]
     click.echo(f"Feeds:     {f['enabled']} enabled, {f['failing']} failing, {f['gone']} gone")
+    for row in removed:
+        click.echo(f"  removed feed {row['id']} {row['url']}: still in the configuration file, not polled "
+                   "(`monitor feeds add URL` brings it back)")
+    if alert_urls_error:
+        click.echo(f"Alert URLs: {alert_urls_error} (`monitor poll` and `monitor run` refuse to start)")
     a = info["alerts"]
     click.echo(f"Alerts:    {a['pending']} pending, {a['failed']} failed (retrying), {a['sent']} sent, "
                f"{a['expired']} expired, {a['held']} held for digests")

@@ -7,7 +7,7 @@ import click
 
 from monitor.cli import cli
 from monitor.cli.topic import topic
-from monitor.cli.common import App, emit_json, json_option, pass_app, print_table
+from monitor.cli.common import App, check_topic, emit_json, json_option, pass_app, print_table
 
 
 @cli.command()
@@ -77,6 +77,7 @@ def search(app: App, query: str, topic: str | None, since: str | None, matched: 
     """
     store = app.store
     try:
+        check_topic(app.config.topics, topic)
         rows = store.search_items(query, topic=topic, since=_since(since), matched=matched, limit=limit)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
@@ -150,10 +151,7 @@ def topic_backtest(app: App, since: str, topic_name: str | None, lexicon_path: s
 def _backtest_topics(app: App, topic_name: str | None, lexicon_path: str | None):
     from monitor.cli.topic import TopicSource, load_source
 
-    configured = [t for t in app.config.topics if topic_name in (None, t.name)]
-    if not configured:
-        names = ", ".join(t.name for t in app.config.topics) or "none"
-        raise click.ClickException(f"no topic named {topic_name!r} (configured: {names})")
+    configured = check_topic(app.config.topics, topic_name)
     if lexicon_path and len(configured) > 1:
         raise click.UsageError("--lexicon needs --topic when several topics are configured")
     if lexicon_path and not Path(lexicon_path).is_file():
@@ -189,6 +187,7 @@ def triage(app: App, topic: str | None, bidi: bool) -> None:
 
     from monitor.desk.triage import TriageApp
 
+    check_topic(app.config.topics, topic)
     store = app.store
     if not store.triage_queue(topic, limit=1):
         click.echo("Nothing to review: every match has a verdict (see `monitor matches`).")

@@ -6,7 +6,7 @@ import json
 import click
 
 from monitor.cli import cli
-from monitor.cli.common import App, emit_json, json_option, pass_app, print_table
+from monitor.cli.common import App, check_topic, emit_json, json_option, pass_app, print_table
 from monitor.durations import parse_duration
 
 
@@ -35,6 +35,7 @@ def matches(app: App, topic: str | None, since: str | None, limit: int, as_json:
       monitor matches --since 1d
       monitor matches --json | jq .title
     """
+    check_topic(app.config.topics, topic)
     rows = app.store.list_matches(topic=topic, limit=limit, since=_since(since))
     if as_json:
         for row in rows:
@@ -56,6 +57,7 @@ def stories(app: App, topic: str | None, limit: int, as_json: bool) -> None:
 
     `monitor show sID` lists a story's items.
     """
+    check_topic(app.config.topics, topic)
     rows = app.store.list_stories(topic=topic, limit=limit)
     if as_json:
         for row in rows:
@@ -141,6 +143,17 @@ def _show_item(app: App, item_id: int, as_json: bool) -> None:
     click.echo(item["text"])
 
 
+def _why_not(result) -> str:
+    """The verdict of a fresh scoring, in words: an item matches only when a rule holds
+    and the score reaches the threshold, so either may be the reason it did not."""
+    figures = f"score {result.score:.2f}, threshold {result.threshold:.2f}"
+    if result.matched:  # the topic changed since the item was stored
+        return f"matches now ({figures}); it did not when stored"
+    if result.score < result.threshold:
+        return f"no match: score {result.score:.2f} below threshold {result.threshold:.2f}"
+    return f"no match: no rule holds ({figures})"
+
+
 def _explain_live(app: App, item: dict) -> None:
     """Why an unmatched item did not match: scored again now, nothing stored."""
     from monitor.topic.context import MatchContext
@@ -150,7 +163,7 @@ def _explain_live(app: App, item: dict) -> None:
     context = MatchContext(feed=item["feed"] or "", implies=implies.get(item["feed"] or "") or ())
     for topic in app_topics(app):
         result = match_item(topic, item["title"], item["text"], item["lang"], context)
-        click.echo(f"  topic {topic.name}: score {result.score:.2f} below threshold {result.threshold:.2f}")
+        click.echo(f"  topic {topic.name}: {_why_not(result)}")
         for reason in result.reasons:
             click.echo(f"    - {reason}")
 
@@ -175,6 +188,7 @@ def review(app: App, item_id: int, verdict: str, topic: str | None) -> None:
     item = store.get_item(item_id)
     if item is None:
         raise click.ClickException(f"no item with ID {item_id}")
+    check_topic(app.config.topics, topic)
     if topic is None:
         topics = [m["topic"] for m in item["matches"]] or [t.name for t in app.config.topics]
         if len(topics) != 1:

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from monitor.cli import cli
-from monitor.cli.common import App, emit_json, json_option, pass_app
+from monitor.cli.common import App, check_topic, emit_json, json_option, pass_app
 
 DEFAULT_LEXICON = "config/topics/s400-f35.toml"
 DEFAULT_SEEDS = "seeds/*.txt"
@@ -65,11 +65,7 @@ def resolve_source(
 ) -> TopicSource:
     configured = None if (lexicon_path or seeds_glob) else _configured(app)
     if configured:
-        chosen = [t for t in configured if topic_name in (None, t.name)]
-        if not chosen:
-            names = ", ".join(t.name for t in configured)
-            raise click.ClickException(f"no topic named {topic_name!r} (configured: {names})")
-        t = chosen[0]
+        t = check_topic(configured, topic_name)[0]
         return TopicSource(t.name, Path(t.lexicon), list(t.seeds), threshold if threshold is not None else t.threshold)
     lexicon = Path(lexicon_path or DEFAULT_LEXICON)
     if not lexicon.is_file():

@@ -10,12 +10,22 @@ if TYPE_CHECKING:
     from monitor.config import FeedConfig
 
 
+# One definition of a feed's state for every query, list and count (feeds, status,
+# metrics, the daemon, the poll). A feed `monitor feeds remove`d is kept for its items
+# with origin 'removed' and is neither listed nor polled, even while the configuration
+# file still names it, until `monitor feeds add URL` brings it back.
+LISTED = "origin != 'removed'"
+ENABLED = "enabled = 1 AND origin != 'removed'"
+POLLED = ENABLED + " AND gone = 0"
+
+
 class FeedsMixin:
     def sync_feeds(self, feeds: Iterable["FeedConfig"]) -> None:
         """Make the feeds table follow the configuration.
 
         Feeds added with `monitor feeds add` or OPML import are kept; a feed dropped from
-        the configuration is disabled, not deleted, so its items and history survive.
+        the configuration is disabled, not deleted, so its items and history survive. A
+        configured feed removed with `monitor feeds remove` stays removed (see LISTED).
         """
         now = iso(utcnow())
         wanted = {f.url: f for f in feeds}
@@ -30,7 +40,8 @@ class FeedsMixin:
                 interval = int(feed.poll_interval.total_seconds()) if feed.poll_interval else None
                 if url in existing:
                     self.execute(
-                        "UPDATE feeds SET name = ?, poll_interval_s = ?, enabled = ? WHERE id = ?",
+                        "UPDATE feeds SET name = ?, poll_interval_s = ?, "
+                        "enabled = CASE WHEN origin = 'removed' THEN 0 ELSE ? END WHERE id = ?",
                         (feed.name, interval, int(feed.enabled), existing[url]["id"]),
                     )
                 else:
@@ -81,15 +92,16 @@ class FeedsMixin:
         return self.query_one("SELECT * FROM feeds WHERE url = ?", (key,))
 
     def list_feeds(self, include_removed: bool = False) -> list[dict]:
-        where = "" if include_removed else "WHERE origin != 'removed'"
+        """Every feed row (see LISTED), by ID; removed ones too with `include_removed`."""
+        where = "" if include_removed else f"WHERE {LISTED}"
         return self.query(f"SELECT * FROM feeds {where} ORDER BY id")
 
     def due_feeds(self, now: datetime, everything: bool = False) -> list[dict]:
         """Enabled feeds whose next check has come (all enabled ones with `everything`)."""
         if everything:
-            return self.query("SELECT * FROM feeds WHERE enabled = 1 AND gone = 0 ORDER BY id")
+            return self.query(f"SELECT * FROM feeds WHERE {POLLED} ORDER BY id")
         return self.query(
-            "SELECT * FROM feeds WHERE enabled = 1 AND gone = 0 "
+            f"SELECT * FROM feeds WHERE {POLLED} "
             "AND (next_check_at IS NULL OR next_check_at <= ?) ORDER BY next_check_at, id",
             (iso(now),),
         )
@@ -162,8 +174,23 @@ class FeedsMixin:
         )
 
     def feed_health(self) -> dict:
+        """Counts: feeds (listed), enabled, failing (enabled, last fetch failed), gone
+        (410), removed (kept for their items, not polled); see LISTED."""
         row = self.query_one(
-            "SELECT COUNT(*) AS feeds, SUM(enabled = 1) AS enabled, "
-            "SUM(enabled = 1 AND error_count > 0) AS failing, SUM(gone) AS gone FROM feeds"
+            f"SELECT SUM({LISTED}) AS feeds, SUM({ENABLED}) AS enabled, "
+            f"SUM({ENABLED} AND error_count > 0) AS failing, SUM({LISTED} AND gone = 1) AS gone, "
+            "SUM(origin = 'removed') AS removed FROM feeds"
         )
         return {k: row[k] or 0 for k in row}
+
+    def failing_feeds(self, limit: int = 10) -> list[dict]:
+        """Enabled feeds whose last fetch failed, most errors first: id, feed (name, title
+        or URL), error_count, last_error, next_check_at."""
+        return self.query(
+            "SELECT id, COALESCE(name, title, url) AS feed, error_count, last_error, next_check_at "
+            f"FROM feeds WHERE {ENABLED} AND error_count > 0 ORDER BY error_count DESC LIMIT ?", (limit,))
+
+    def removed_feeds(self) -> list[dict]:
+        """Feeds `monitor feeds remove`d (kept for their items, not polled): id, url,
+        moved_from."""
+        return self.query("SELECT id, url, moved_from FROM feeds WHERE origin = 'removed' ORDER BY id")

@@ -124,12 +124,14 @@ class SearchMixin:
         self, query: str, *, topic: str | None = None, since: datetime | None = None,
         matched: bool = False, limit: int = 50,
     ) -> list[dict]:
-        """Items whose title or text holds every word of `query`, best first (FTS5 rank).
+        """Items whose title or text holds every word of `query`, best first: items with
+        every word in the headline, then FTS5 rank, then newest.
 
         `since` bounds the fetch time; `topic` keeps items matched to that topic, `matched`
         items matched to any. Each row: id, title, url, feed, lang, published, fetched_at,
-        topic, score, story, matched (0/1), review, text (its first 300 characters), rank
-        (FTS5's bm25: lower is better).
+        topic, score, story, matched (0/1), review, text (its first 300 characters), headline
+        (1 when every word is in the headline), rank (FTS5's bm25: lower is better; near 0
+        for a word in most items).
         Raises ValueError for a query with no word. Indexes what is pending first.
         """
         expression = fts_query(query)
@@ -143,13 +145,24 @@ class SearchMixin:
             clauses.append(f"item_id IN ({sub})")
             if topic:
                 args["topic"] = topic
-        sql = self.db["items_search"].search_sql(
-            columns=["item_id"], where=" AND ".join(clauses) or None, limit=limit, include_rank=True)
+        where = " AND ".join(clauses)
+        # bm25 weighs a word by its rarity: one in more than half the items (the topic's
+        # own name, in a topic's database) gets next to no weight, and the headline weight
+        # set in create_index() with it. So a headline hit is ranked first outright, then
+        # bm25, then the newest item.
+        sql = (
+            "SELECT s.item_id, f.rank AS rank, "
+            "s.item_id IN (SELECT rowid FROM items_search_fts WHERE items_search_fts MATCH :headline) AS headline "
+            "FROM items_search s JOIN items_search_fts f ON f.rowid = s.rowid "
+            "WHERE items_search_fts MATCH :query" + (f" AND {where}" if where else "") +
+            " ORDER BY headline DESC, f.rank, s.item_id DESC LIMIT :limit")
+        args.update(query=expression, headline=f"title : ({expression})", limit=limit)
         with self._lock:
-            hits = [dict(r) for r in self.db.query(sql, {"query": expression, **args})]
+            hits = [dict(r) for r in self.db.query(sql, args)]
         if not hits:
             return []
         rank = {h["item_id"]: h["rank"] for h in hits}
+        headline = {h["item_id"]: h["headline"] for h in hits}
         marks = ",".join("?" * len(rank))
         rows = self.query(
             "SELECT i.id, i.title, COALESCE(i.link, i.url) AS url, COALESCE(f.name, f.title, f.url) AS feed, i.lang, i.published, "
@@ -162,5 +175,6 @@ class SearchMixin:
         unique: dict[int, dict] = {}
         for row in rows:  # an item matched to two topics is one result
             row["rank"] = round(rank[row["id"]], 4)
+            row["headline"] = headline[row["id"]]
             unique.setdefault(row["id"], row)
-        return sorted(unique.values(), key=lambda r: (r["rank"], -r["id"]))
+        return sorted(unique.values(), key=lambda r: (-r["headline"], r["rank"], -r["id"]))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -59,8 +60,27 @@ def test_show_explains_and_review_is_stored(polled):
     assert "Story" in invoke("show", f"s{story}").output
     unmatched = invoke("show", str(3 - item_id))  # the off-topic item: scored again to say why not
     assert unmatched.exit_code == 0, unmatched.output
-    assert "matched no topic" in unmatched.output and "below threshold" in unmatched.output
+    assert "matched no topic" in unmatched.output
+    assert "no match: score" in unmatched.output and "below threshold 2.50" in unmatched.output
     assert "language en" in unmatched.output  # not stored for unmatched items; detected for display
+
+
+NO_RULE = {  # scores well above the threshold, yet names no party to the trade: no rule holds
+    "title": "Norway receives more F-35 stealth fighters",
+    "summary": "Three F-35A jets landed at Orland air base on Tuesday.",
+}
+
+
+def test_show_says_no_rule_holds_when_the_score_is_above_the_threshold(monitor_setup):
+    with FeedServer({"/a.xml": Route(rss([NO_RULE], "Feed A"))}) as server:
+        setup = monitor_setup([server.url("/a.xml")])
+        runner = CliRunner()
+        assert runner.invoke(cli, ["--config", str(setup.config_path), "poll"]).exit_code == 0
+        shown = runner.invoke(cli, ["--config", str(setup.config_path), "show", "1"])
+    assert shown.exit_code == 0, shown.output
+    line = next(x for x in shown.output.splitlines() if x.startswith("  topic s400-f35:"))
+    assert line.startswith("  topic s400-f35: no match: no rule holds (score ")
+    assert "below threshold" not in shown.output and line.endswith(", threshold 2.50)")
 
 
 @pytest.mark.parametrize("args,message", [
@@ -70,7 +90,6 @@ def test_show_explains_and_review_is_stored(polled):
     (["review", "999", "relevant"], "Error: no item with ID 999"),
     (["alerts", "retry", "999"], "Error: no alert with ID 999"),
     (["feeds", "remove", "999"], "Error: no feed '999'"),
-    (["feeds", "add", "ftp://x"], "is not an http(s) URL"),
 ])
 def test_unknown_ids_and_bad_input_give_one_line_and_exit_1(polled, args, message):
     invoke, _ = polled
@@ -78,6 +97,37 @@ def test_unknown_ids_and_bad_input_give_one_line_and_exit_1(polled, args, messag
     assert result.exit_code == 1
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("url,message", [
+    ("ftp://x", "is not an http(s) URL"),
+    ("https://exa mple.org/rss", "'exa mple.org' is not a valid host name"),
+    ("https://example.org:99999/rss", "out of range"),
+    ("https://[::1/rss", "is not a valid URL"),
+    ("https://-bad-.example/rss", "'-bad-.example' is not a valid host name"),
+    ("https:///rss", "names no host"),
+])
+def test_feeds_add_refuses_a_malformed_url_in_one_line_with_exit_2(polled, url, message):
+    invoke, _ = polled
+    result = invoke("feeds", "add", url)
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("Error: ") and message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert url not in invoke("feeds", "--json").output
+
+
+def test_feeds_add_says_already_present_for_a_duplicate(polled):
+    invoke, _ = polled
+    for url in ("https://пример.рф/rss", "http://127.0.0.1:8080/feed", "https://[::1]:8443/rss"):
+        assert invoke("feeds", "add", url).exit_code == 0  # IDN and IP hosts are fine
+    first = invoke("feeds", "add", "https://example.org/rss", "--name", "Example")
+    assert first.exit_code == 0 and first.output.startswith("Feed ") and " added: " in first.output
+    again = invoke("feeds", "add", "https://example.org/rss")
+    assert again.exit_code == 0 and "already present" in again.output and "added" not in again.output
+    rows = [json.loads(line) for line in invoke("feeds", "--json").output.splitlines()]
+    assert [r["url"] for r in rows].count("https://example.org/rss") == 1
+    configured = rows[0]["url"]  # a configured feed is present too
+    assert "already present" in invoke("feeds", "add", configured).output
 
 
 def test_usage_errors_exit_2(polled):
@@ -196,3 +246,78 @@ def test_match_reads_compressed_json_lines(polled, tmp_path):
     broken.write_bytes(b"plain bytes")
     result = invoke("match", str(broken))
     assert result.exit_code == 1 and result.output.startswith(f"Error: cannot read {broken}")
+
+
+def _commands_with_topic_option(command, path=()):
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            yield from _commands_with_topic_option(sub, (*path, name))
+    elif any("--topic" in getattr(p, "opts", ()) for p in command.params):
+        yield path
+
+
+ARGUMENTS = {("review",): ["1", "relevant"], ("search",): ["s400"], ("explain",): ["S-400 for Turkey"],
+             ("topic", "eval"): ["{jsonl}"]}
+
+
+def test_every_command_taking_topic_refuses_an_unknown_one(polled, tmp_path):
+    invoke, _ = polled
+    jsonl = tmp_path / "items.jsonl"
+    jsonl.write_text(json.dumps({"id": "1", "title": "S-400", "summary": "", "label": 1}) + "\n")
+    commands = list(_commands_with_topic_option(cli))
+    assert {("matches",), ("search",), ("triage",), ("explain",), ("stories",)} <= set(commands)
+    for path in commands:
+        args = [a.format(jsonl=jsonl) for a in ARGUMENTS.get(path, [])]
+        result = invoke(*path, *args, "--topic", "nope")
+        assert result.exit_code == 1, (path, result.output)
+        assert result.output.strip().splitlines()[-1] == "Error: no topic named 'nope' (configured: s400-f35)", path
+    assert invoke("matches", "--topic", "s400-f35").exit_code == 0  # a configured one is fine
+
+
+def test_a_removed_configured_feed_is_gone_from_status_metrics_feeds_and_polls(monitor_setup):
+    routes = {"/a.xml": Route(rss([ON_TOPIC], "Feed A")), "/b.xml": Route(rss([OFF_TOPIC], "Feed B"))}
+    with FeedServer(routes) as server:
+        setup = monitor_setup([server.url("/a.xml"), server.url("/b.xml")])
+        runner = CliRunner()
+
+        def invoke(*args):
+            result = runner.invoke(cli, ["--config", str(setup.config_path), *args])
+            assert result.exit_code == 0, result.output
+            return result.output
+
+        invoke("poll")
+        removed = invoke("feeds", "remove", server.url("/b.xml"))
+        assert "still in the configuration file" in removed
+        server.requests.clear()
+        invoke("poll", "--all")
+        assert [path for path, _ in server.requests] == ["/a.xml"]  # not polled, though configured
+        listed = [json.loads(line) for line in invoke("feeds", "--json").splitlines()]
+        status = json.loads(invoke("status", "--json"))
+        samples = [json.loads(line) for line in invoke("metrics", "--json").splitlines()]
+    states = {s["labels"]["state"]: s["value"] for s in samples if s["name"] == "monitor_feeds"}
+    enabled_in_metrics = sum(v for k, v in states.items() if k != "disabled")
+    assert len(listed) == status["feeds"]["enabled"] == enabled_in_metrics == 1
+    assert [r["url"] for r in status["removed_configured_feeds"]] == [server.url("/b.xml")]
+    assert "removed feed" in invoke("status") and "not polled" in invoke("status")
+
+
+def test_a_bad_alert_url_is_named_by_its_source(monitor_setup):
+    setup = monitor_setup([], ["json://127.0.0.1:9/hook", "notaurl://bar"])
+    runner = CliRunner()
+
+    def invoke(*args, env=None):
+        return runner.invoke(cli, ["--config", str(setup.config_path), *args], env=env or {})
+
+    from_file = invoke("alerts", "test")
+    assert from_file.exit_code == 1
+    assert f"Error: {setup.config_path}: [alerts] urls #2: Apprise does not understand this notaurl:// URL" \
+        in from_file.output
+    status = invoke("status")  # lenient, but says what poll and run refuse
+    assert status.exit_code == 0 and "Alert URLs: " in status.output and "refuse to start" in status.output
+    assert "[alerts] urls #2" in json.loads(invoke("status", "--json").output)["alert_urls_error"]
+    clean = monitor_setup([])  # urls = [] in the file
+    from_env = runner.invoke(cli, ["--config", str(clean.config_path), "alerts", "test"],
+                             env={"MONITOR_ALERT_URLS": "json://127.0.0.1:9/hook notaurl://foo"})
+    assert from_env.exit_code == 1
+    assert "Error: MONITOR_ALERT_URLS #2: Apprise does not understand this notaurl:// URL" in from_env.output
+    assert "[alerts]" not in from_env.output

@@ -133,3 +133,23 @@ def test_storing_only_notes_the_item_and_indexing_catches_up_in_batches(store, t
     raw.close()
     assert store.search_backlog() == 1
     assert len(store.search_items("patriot")) == 1 and store.search_backlog() == 0  # search catches up
+
+
+def test_a_headline_hit_ranks_first_when_the_word_is_in_most_items(store):
+    # In a topic's database the topic's own name is in most items; bm25 then gives it no
+    # weight at all, so the headline weight alone cannot order the results.
+    def put(number: int, title: str, text: str, fetched: datetime) -> int:
+        item = Item(guid=f"m{number}", url=f"https://news.example/m{number}", title=title, text=text,
+                    published=fetched, lang="en", content_hash=f"m{number}")
+        with store.write():
+            return store.add_item(1, item, fetched)
+
+    in_title = put(1, "F-35 deliveries to Poland begin", "The first jets landed on Tuesday.", NOW - timedelta(days=3))
+    in_body = [put(n, f"Defence ministers meet ({n})", "Talks covered the F-35 programme and air defence.",
+                   NOW - timedelta(days=1, minutes=n)) for n in range(2, 6)]
+    put(9, "Central bank holds rates", "The central bank kept its rate unchanged.", NOW)
+    rows = store.search_items("F-35")
+    assert rows[0]["id"] == in_title and rows[0]["headline"] == 1
+    assert {r["id"] for r in rows[1:]} == set(in_body) and not any(r["headline"] for r in rows[1:])
+    assert [r["id"] for r in store.search_items("F-35", limit=1)] == [in_title]  # ordered before the limit
+    assert [r["id"] for r in store.search_items("f35 poland")] == [in_title]
