@@ -138,3 +138,53 @@ def test_email_subject_is_rfc2047_words_within_75_characters(tmp_path, case, exp
             assert len(subject) <= 998
             subjects.append(str(email.message_from_bytes(raw, policy=email.policy.default)["subject"]))
     assert expected in subjects  # decoded, the Subject is the item's title exactly
+
+
+HELDOUT_TITLES = [
+    "🚀 S-400 delivered 🇹🇷 — Ankara's batteries go live 🛡️",
+    "منظومة إس-400 تصل إلى أنقرة (عاجل) — Turkey S-400",
+    "S-400 Pneumonoultramicroscopicsilicovolcanoconiosisandotherverylongwordswithoutanybreaks"
+    "whatsoeverinthetitle delivered",
+    "S-400 =?utf-8?q?fake?= words in a published title",
+    "Türkiye'nin S-400 teslimatı: ABD'den CAATSA yaptırımı {_*[]()~`>#+-=|.!\\}",
+]
+
+
+def _rss(titles: list[str]) -> bytes:
+    from xml.sax.saxutils import escape
+    items = "".join(
+        f"<item><title>{escape(t)}</title><guid>urn:h:{n}</guid><link>https://desk.example/{n}?utm_source=rss</link>"
+        f"<pubDate>Tue, 03 Mar 2026 10:00:00 GMT</pubDate><description>Russia delivered the S-400 air defence "
+        f"system to Turkey; Washington weighs CAATSA sanctions.</description></item>"
+        for n, t in enumerate(titles))
+    return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>D</title>{items}</channel></rss>'.encode()
+
+
+@pytest.mark.parametrize("title", HELDOUT_TITLES, ids=["emoji", "rtl", "long-word", "fake-encoded-word", "markup"])
+def test_heldout_subjects_with_emoji_rtl_long_words_and_fake_encoded_words(tmp_path, title):
+    with SmtpSink() as sink, Monitor(tmp_path, {"/feed.xml": Route(_rss([title]))}, ["/feed.xml"],
+                                     alert_urls=[sink.apprise_url()]) as monitor:
+        report = monitor.poll()
+        assert report.alerts >= 1 and len(sink.raw) == report.alerts
+        subjects = []
+        for raw in sink.raw:
+            head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")  # headers are 7-bit
+            unfolded = re.sub(r"\r\n[ \t]", " ", head)
+            [subject] = [line[len("Subject: "):] for line in unfolded.split("\r\n") if line.startswith("Subject: ")]
+            for word in ENCODED_WORD.findall(subject):
+                assert len(word) <= 75, word
+            assert len(subject) <= 998
+            subjects.append(str(email.message_from_bytes(raw, policy=email.policy.default)["subject"]))
+    [subject] = subjects
+    assert subject == title or (subject.endswith("…") and title.startswith(subject[:-1].rstrip()))
+
+
+def test_heldout_every_markdown_v2_reserved_character_escaped_once(tmp_path, telegram):
+    with Monitor(tmp_path, {"/feed.xml": Route(_rss(HELDOUT_TITLES[-2:]))}, ["/feed.xml"],
+                 alert_urls=tgram_urls()) as monitor:
+        report = monitor.poll()
+    assert report.alerts >= 1 and len(telegram.received) == 2 * report.alerts
+    shown = " ".join(plain(assert_escaped_once(p)).replace("\u2068", "").replace("\u2069", "")
+                     for p in telegram.received)
+    assert HELDOUT_TITLES[-1] in shown or HELDOUT_TITLES[-2] in shown
+    assert "https://desk.example/" in shown and "utm_source=rss" in shown
