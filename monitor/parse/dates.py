@@ -55,7 +55,14 @@ _ZONES = {
     "PST": -8 * _HOUR, "PDT": -7 * _HOUR, "ADT": -3 * _HOUR, "AZT": 4 * _HOUR, "GET": 4 * _HOUR,
     "PKT": 5 * _HOUR, "IDT": 3 * _HOUR, "EAT": 3 * _HOUR, "CAT": 2 * _HOUR, "SAST": 2 * _HOUR,
     "JST": 9 * _HOUR, "KST": 9 * _HOUR, "HKT": 8 * _HOUR, "SGT": 8 * _HOUR,
+    # German names of the European zones (MEZ = CET, MESZ = CEST, OEZ = EET...).
+    "MEZ": _HOUR, "MESZ": 2 * _HOUR, "OEZ": 2 * _HOUR, "OESZ": 3 * _HOUR, "WEZ": 0, "WESZ": _HOUR,
 }
+# Zone names in other scripts, as the names above: Moscow time, Turkey time.
+_LOCAL_ZONES = re.compile(r"(?<!\w)(МСК|TSİ|TSI)(?!\w)")
+_LOCAL_ZONE_NAMES = {"МСК": "MSK", "TSİ": "TRT", "TSI": "TRT"}
+# RFC 9557 appends the zone's name to an offset: 2026-03-03T10:00:00+03:00[Europe/Istanbul].
+_BRACKETED_ZONE = re.compile(r"(?<=[+-]\d\d:\d\d)\[[A-Za-z0-9_/+-]{1,40}\]$|(?<=Z)\[[A-Za-z0-9_/+-]{1,40}\]$")
 assert not {name.lower() for name in _ZONES} & _AMBIGUOUS_ZONES
 _TZINFOS = {name: tzoffset(name, seconds) for name, seconds in _ZONES.items()}
 _DEFAULTS = (datetime(2000, 1, 1), datetime(2001, 2, 2))
@@ -85,6 +92,7 @@ def parse_date(value: object) -> datetime | None:
     if not text or not any(ch.isdigit() for ch in text):
         return None
     text = _GMT_OFFSET.sub(_offset, text)
+    text = _LOCAL_ZONES.sub(lambda m: _LOCAL_ZONE_NAMES[m.group(1)], _BRACKETED_ZONE.sub("", text))
     if not text.isascii():
         return _foreign(text)
     unknown_zone = _unknown_zone(text)
@@ -108,6 +116,11 @@ def parse_date(value: object) -> datetime | None:
 def _offset(match: re.Match) -> str:
     hours, minutes = int(match.group(2)), int(match.group(3) or 0)
     return f"{match.group(1)}{hours:02d}{minutes:02d}" if hours <= 14 and minutes < 60 else match.group(0)
+
+
+def _numeric(seconds: int) -> str:
+    sign = "-" if seconds < 0 else "+"
+    return f"{sign}{abs(seconds) // _HOUR:02d}{abs(seconds) % _HOUR // 60:02d}"
 
 
 def _unknown_zone(text: str) -> bool:
@@ -142,6 +155,8 @@ def _foreign(text: str) -> datetime | None:
         return None
     if _SLASHED.match(text) and _ambiguous(_SLASHED.match(text)):
         return None
+    # Our table of zone names, not dateparser's, says what a name means.
+    text = _ZONE_NAME.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + _numeric(_ZONES[m.group(1).upper()]), text)
     for name, standard in _LEVANTINE_MONTHS:
         text = text.replace(name, standard)
     if _foreign_parser is None:

@@ -69,6 +69,12 @@ DATES = [
     ("2019-W28-5", None),
     ("Fri, 12 Jul 2109 10:00:00 GMT", None),  # a year typo: the future is not "now"
     ("Fri, 12 Jul 2019 10:00:00 XYZ", None),
+    ("12 июля 2019, 10:00 МСК", "2019-07-12T07:00:00Z"),  # zone names in other scripts
+    ("12 Temmuz 2019 - 10:00 TSİ", "2019-07-12T07:00:00Z"),
+    ("Freitag, 12. Juli 2019 10:00 MESZ", "2019-07-12T08:00:00Z"),
+    ("2026-03-03T10:00:00+03:00[Europe/Istanbul]", "2026-03-03T07:00:00Z"),  # RFC 9557 suffix
+    ("12 июля", None),  # no year
+    ("Сегодня, 10:00", None),  # "today"
 ]
 
 
