@@ -26,6 +26,8 @@ RU = ("Турция получила последний дивизион С-400"
       "Поставка российских зенитных ракетных систем С-400 завершена, Вашингтон пригрозил санкциями CAATSA.")
 EN = ("India inducts its second S-400 squadron near the border",
       "India received the second squadron of the Russian S-400 air defence system; Washington weighs CAATSA sanctions.")
+EG = ("Pentagon halts F-35 parts shipments to Ankara over the S-400",
+      "The Pentagon stopped F-35 parts deliveries to Turkey after Ankara took the Russian S-400 system.")
 
 
 def rss(items: list[dict], encoding: str = "utf-8", declare: bool = True, namespaces: str = "") -> str:
@@ -161,13 +163,21 @@ def test_content_in_other_places_and_escaped_twice_carries_the_topic(tmp_path):
     atom = ('<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>A</title>'
             '<entry><id>tag:desk.example,2026:a1</id><title>Note</title><updated>2026-03-03T08:00:00Z</updated>'
             f'<content type="html">&lt;![CDATA[&lt;p&gt;{escape(EN[1])}&lt;/p&gt;]]&gt;</content></entry></feed>')
+    items += [
+        # A picture (or a teaser) in the description, the article in content:encoded.
+        {"title": "Photo of the day", "guid": "c5", "description": '<img src="https://desk.example/p.jpg"/>',
+         "raw": f"<content:encoded><![CDATA[<p>{TR[1]}</p>]]></content:encoded>"},
+        {"title": "Analysis", "guid": "c6", "description": "Read more…",
+         "raw": f"<content:encoded><![CDATA[<p>{RU[1]}</p>]]></content:encoded>"},
+    ]
     routes = {"/rss.xml": Route(rss(items, namespaces=CONTENT_NS).encode(), RSS),
               "/atom.xml": Route(atom.encode(), "application/atom+xml")}
     with Monitor(tmp_path, routes, list(routes)) as monitor:
         report = monitor.poll()
         texts = {row["title"]: row["text"] for row in monitor.items()}
-    assert texts == {"Morning brief": EN[1], "Video": TR[1], "Wire": RU[1], "Column": EN[1], "Note": EN[1]}
-    assert report.matched == 5
+    assert texts == {"Morning brief": EN[1], "Video": TR[1], "Wire": RU[1], "Column": EN[1], "Note": EN[1],
+                     "Photo of the day": TR[1], "Analysis": RU[1]}
+    assert report.matched == 7
 
 
 # --- 4. identity -------------------------------------------------------------------------
@@ -327,3 +337,34 @@ def test_links_tracking_kept_in_the_shown_link_relative_resolved(tmp_path):
     assert rows[RU[0]][1] == f"{host}/2026/ru?p=2".replace("http://", "https://")  # identity: one scheme
     assert "https://base.example/news/2026/s400?fbclid=abc&id=3" in messages
     assert f"{host}/2026/ru?gclid=1&p=2&utm_campaign=x" in messages
+
+
+def test_identity_a_guid_reused_after_a_cms_migration_is_a_new_item(tmp_path):
+    poll1 = [{"title": EN[0], "guid": "1001", "link": "https://desk.example/2019/india", "description": EN[1]}]
+    poll2 = [{"title": TR[0], "guid": "1001", "link": "https://desk.example/2026/turkey", "description": TR[1]}] + poll1
+    route = sequence(Route(rss(poll1).encode(), RSS), Route(rss(poll2).encode(), RSS))
+    with one_feed(tmp_path, route) as monitor:
+        monitor.poll()
+        second = monitor.poll()
+        titles = sorted(r["title"] for r in monitor.items())
+    assert (second.new_items, second.alerts) == (1, 1) and titles == sorted([EN[0], TR[0]])
+
+
+def test_identity_one_guid_in_two_outlets_is_two_items_and_one_item_in_two_feeds_one_alert(tmp_path):
+    shared = {"title": RU[0], "guid": "https://desk.example/?p=9", "link": "https://desk.example/2026/ru",
+              "description": RU[1]}
+    routes = {
+        "/a.xml": Route(rss([{"title": EN[0], "guid": "42", "link": "https://a.example/x", "description": EN[1]},
+                             shared]).encode(), RSS),
+        "/b.xml": Route(rss([{"title": EG[0], "guid": "42", "link": "https://b.example/y", "description": EG[1]},
+                             {**shared, "link": shared["link"] + "?utm_source=world"}]).encode(), RSS),
+    }
+    with Monitor(tmp_path, routes, list(routes)) as monitor:
+        report = monitor.poll()
+        rows = monitor.store.query("SELECT i.title, m.story_id FROM items i JOIN matches m ON m.item_id = i.id "
+                                   "WHERE m.matched = 1")
+        alerts = monitor.alerts()
+    # Both GUID-42 items are kept (whether two items join one story is the story grouping's
+    # call); the item in both feeds of the outlet is stored and alerted once.
+    assert report.new_items == 3 and sorted(r["title"] for r in rows) == sorted([EN[0], EG[0], RU[0]])
+    assert len(alerts) == report.alerts == len({r["story_id"] for r in rows})
