@@ -5,6 +5,7 @@ plugin's real requests, its endpoint pointed at loopback), and to aiosmtpd (mail
 from __future__ import annotations
 
 import email
+import json
 import email.policy
 import html
 import re
@@ -188,3 +189,34 @@ def test_heldout_every_markdown_v2_reserved_character_escaped_once(tmp_path, tel
                      for p in telegram.received)
     assert HELDOUT_TITLES[-1] in shown or HELDOUT_TITLES[-2] in shown
     assert "https://desk.example/" in shown and "utm_source=rss" in shown
+
+
+def test_heldout_discord_and_slack_messages_within_their_limits_with_title_and_link(tmp_path, monkeypatch):
+    from apprise.plugins.discord import NotifyDiscord
+    from apprise.plugins.slack import NotifySlack
+
+    title = "S-400 *delivered* to Ankara: `batteries` ~live~ [analysis] " + "word " * 60
+    long_text = "Russia delivered the S-400 air defence system to Turkey; CAATSA sanctions loom. " * 120
+    from xml.sax.saxutils import escape
+    body = (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>D</title><item>'
+            f"<title>{escape(title)}</title><guid>urn:h:long</guid><link>https://desk.example/long?utm_source=rss</link>"
+            f"<pubDate>Tue, 03 Mar 2026 10:00:00 GMT</pubDate><description>{escape(long_text)}</description>"
+            "</item></channel></rss>").encode()
+    with WebhookReceiver() as discord, WebhookReceiver() as slack:
+        monkeypatch.setattr(NotifyDiscord, "notify_url", f"http://127.0.0.1:{discord.port}/api/webhooks")
+        monkeypatch.setattr(NotifySlack, "webhook_url", f"http://127.0.0.1:{slack.port}/services")
+        urls = ["discord://417429632418316298/JHZ7lQml277CDHmQKMHI8qBe7bk2ZwO5UKjCiOAF7711o33MyqU344Qpgv7YTdadTzeY",
+                "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7"]
+        with Monitor(tmp_path, {"/feed.xml": Route(body)}, ["/feed.xml"], alert_urls=urls) as monitor:
+            report = monitor.poll()
+        assert report.alerts == 1
+        [to_discord] = discord.received
+        [to_slack] = slack.received
+    shown = json.dumps(to_discord, ensure_ascii=False)
+    text = to_discord.get("content") or " ".join(e.get("description", "") for e in to_discord.get("embeds", []))
+    embed_title = " ".join(e.get("title", "") for e in to_discord.get("embeds", []))
+    assert len(to_discord.get("content") or "") <= 2000 and len(text) <= 4096 and len(embed_title) <= 256
+    assert "https://desk.example/long?utm_source=rss" in shown
+    assert "S-400" in shown and "…" in shown
+    slack_text = json.dumps(to_slack, ensure_ascii=False)
+    assert "https://desk.example/long?utm_source=rss" in slack_text and len(slack_text) < 40_000
