@@ -194,7 +194,10 @@ def email_subject(title: str, limit: int = 0) -> str:
     keep = len(title)
     while True:
         text = title if keep >= len(title) else title[: max(keep - 1, 0)].rstrip() + "…"
-        value = text if text.isascii() else min((_encoded_words(text, c) for c in _SUBJECT_CHARSETS), key=len)
+        # An ASCII title that contains "=?" is encoded too: a mail reader would take a
+        # published "=?utf-8?b?...?=" for an encoded word and show other text.
+        plain = text.isascii() and "=?" not in text
+        value = text if plain else min((_encoded_words(text, c) for c in _SUBJECT_CHARSETS), key=len)
         if limit <= 0 or len(value) <= limit or keep <= 1:
             return value
         # Shrink in proportion to the overshoot: a few rounds at most.

@@ -8,8 +8,14 @@ write by hand (`2019/7/12 10:00:00`, `7/17/2019 3:30:00 PM`, `15 July 2019 - 09:
 and is accepted only when the string itself gives the year, the month and the day:
 it is parsed twice with different defaults and must agree with itself. `7/12/2019`
 could be either day first or month first and is left unknown, unless a 12-hour clock
-(`3:30 PM`) shows the US order. A named zone
-that no table knows makes the date unknown rather than hours off.
+(`3:30 PM`) shows the US order; `12-07-2019` likewise. A named zone that no table knows,
+or one that names different zones in different places (AST: Atlantic or Arabia; IST:
+India, Ireland or Israel), makes the date unknown rather than hours off, and `GMT+3`
+means three hours ahead of GMT (not the POSIX reading, three behind).
+Dates written in another language (`12 Temmuz 2019`, `12 июля 2019 г.`, `12 يوليو 2019`,
+`Cum, 12 Tem 2019 10:00:00 +0300`) go to `dateparser`, restricted to absolute dates that
+give day, month and year: `Yesterday`, `3 hours ago` or a bare time stay unknown, since
+the string alone does not say which day it was.
 """
 from __future__ import annotations
 
@@ -21,6 +27,10 @@ import feedparser.datetimes as fp_dates
 from dateutil import parser as du_parser
 from dateutil.tz import tzoffset
 
+# dateparser loads its language data on first use (tens of milliseconds); only dates
+# with non-ASCII letters ever reach it.
+from dateparser.date import DateDataParser
+
 MAX_DATE_CHARS = 100  # longer strings are not dates; cut so that no parser sees megabytes
 
 _FEEDPARSER_HANDLERS = [h for h in fp_dates._date_handlers if h.__name__ != "_parse_date_iso8601"]
@@ -28,18 +38,32 @@ _FEEDPARSER_HANDLERS = [h for h in fp_dates._date_handlers if h.__name__ != "_pa
 _FULL_W3DTF = re.compile(r"^\s*\d{4}-?\d{2}-?\d{2}")
 _W3DTF = fp_dates._parse_date_w3dtf
 _RFC822 = fp_dates._parse_date_rfc822
-_KNOWN_ZONES = set(fp_dates.rfc822.timezone_names) | {"utc"}
-_TRAILING_NAME = re.compile(r"([A-Za-z]{2,5})\s*$")
+# Abbreviations that name several zones hours apart: no reading of them is safe.
+_AMBIGUOUS_ZONES = {"ast", "ist", "sst", "gst"}
+_KNOWN_ZONES = (set(fp_dates.rfc822.timezone_names) | {"utc"}) - _AMBIGUOUS_ZONES
+# A zone name after a time or before a year: `10:00:00 MSK`, `10:00:00 MSK 2019`.
+_ZONE_NAME = re.compile(r"(?<=:\d\d)(?:\s*[AaPp]\.?[Mm]\.?)?\s*([A-Za-z]{2,5})\b(?=\s*(?:\d{4})?\s*(?:$|\())")
+# `GMT+3`, `UTC+03:00`, `GMT-0500`: an offset from GMT, hours ahead when the sign is +.
+_GMT_OFFSET = re.compile(r"\b(?:GMT|UTC|UT)\s*([+-])(\d{1,2})(?::?(\d{2}))?\b", re.I)
 _HOUR = 3600
 # Zones `dateutil` may meet after feedparser's RFC 822 reader declined the string.
 _ZONES = {
     "UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": _HOUR, "BST": _HOUR, "CET": _HOUR, "MET": _HOUR,
     "CEST": 2 * _HOUR, "MEST": 2 * _HOUR, "EET": 2 * _HOUR, "EEST": 3 * _HOUR, "MSK": 3 * _HOUR,
-    "TRT": 3 * _HOUR, "IRST": int(3.5 * _HOUR), "IST": int(5.5 * _HOUR), "EST": -5 * _HOUR,
+    "TRT": 3 * _HOUR, "IRST": int(3.5 * _HOUR), "EST": -5 * _HOUR,
     "EDT": -4 * _HOUR, "CST": -6 * _HOUR, "CDT": -5 * _HOUR, "MST": -7 * _HOUR, "MDT": -6 * _HOUR,
-    "PST": -8 * _HOUR, "PDT": -7 * _HOUR, "AST": -4 * _HOUR, "ADT": -3 * _HOUR,
-    "JST": 9 * _HOUR, "KST": 9 * _HOUR,
+    "PST": -8 * _HOUR, "PDT": -7 * _HOUR, "ADT": -3 * _HOUR, "AZT": 4 * _HOUR, "GET": 4 * _HOUR,
+    "PKT": 5 * _HOUR, "IDT": 3 * _HOUR, "EAT": 3 * _HOUR, "CAT": 2 * _HOUR, "SAST": 2 * _HOUR,
+    "JST": 9 * _HOUR, "KST": 9 * _HOUR, "HKT": 8 * _HOUR, "SGT": 8 * _HOUR,
+    # German names of the European zones (MEZ = CET, MESZ = CEST, OEZ = EET...).
+    "MEZ": _HOUR, "MESZ": 2 * _HOUR, "OEZ": 2 * _HOUR, "OESZ": 3 * _HOUR, "WEZ": 0, "WESZ": _HOUR,
 }
+# Zone names in other scripts, as the names above: Moscow time, Turkey time.
+_LOCAL_ZONES = re.compile(r"(?<!\w)(МСК|TSİ|TSI)(?!\w)")
+_LOCAL_ZONE_NAMES = {"МСК": "MSK", "TSİ": "TRT", "TSI": "TRT"}
+# RFC 9557 appends the zone's name to an offset: 2026-03-03T10:00:00+03:00[Europe/Istanbul].
+_BRACKETED_ZONE = re.compile(r"(?<=[+-]\d\d:\d\d)\[[A-Za-z0-9_/+-]{1,40}\]$|(?<=Z)\[[A-Za-z0-9_/+-]{1,40}\]$")
+assert not {name.lower() for name in _ZONES} & _AMBIGUOUS_ZONES
 _TZINFOS = {name: tzoffset(name, seconds) for name, seconds in _ZONES.items()}
 _DEFAULTS = (datetime(2000, 1, 1), datetime(2001, 2, 2))
 # 12.07.2019 is day first wherever dots are written; 7/17/2019 stays month first.
@@ -48,12 +72,12 @@ _DOTTED_DAY_FIRST = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{2,4}\b")
 
 # N/N/YYYY with both numbers 12 or less reads either way round. A 12-hour clock
 # (AM/PM) marks the US order, month first; without one the date is left unknown.
-_SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/\d{2,4}\b")
+_SLASHED = re.compile(r"^(\d{1,2})([/-])(\d{1,2})\2\d{2,4}\b")
 _TWELVE_HOUR = re.compile(r"\d\s*[AaPp]\.?[Mm]\b\.?")
 
 
 def _ambiguous(match: re.Match) -> bool:
-    first, second = int(match.group(1)), int(match.group(2))
+    first, second = int(match.group(1)), int(match.group(3))
     return first != second and first <= 12 and second <= 12
 
 
@@ -67,10 +91,15 @@ def parse_date(value: object) -> datetime | None:
     text = " ".join(value.split())[:MAX_DATE_CHARS]
     if not text or not any(ch.isdigit() for ch in text):
         return None
+    text = _GMT_OFFSET.sub(_offset, text)
+    text = _LOCAL_ZONES.sub(lambda m: _LOCAL_ZONE_NAMES[m.group(1)], _BRACKETED_ZONE.sub("", text))
+    if not text.isascii():
+        return _foreign(text)
+    unknown_zone = _unknown_zone(text)
     for handler in _FEEDPARSER_HANDLERS:
+        if unknown_zone:
+            break  # the ISO and asctime readers would drop the zone: hours off
         if handler is _W3DTF and not _FULL_W3DTF.match(text):
-            continue
-        if handler is _RFC822 and _unknown_zone(text):
             continue
         try:
             parsed = handler(text)
@@ -81,14 +110,66 @@ def parse_date(value: object) -> datetime | None:
                 return datetime(*parsed[:6], tzinfo=timezone.utc)
             except (TypeError, ValueError, OverflowError):
                 return None
-    return _dateutil(text)
+    return _dateutil(text) or _foreign(text)
+
+
+def _offset(match: re.Match) -> str:
+    hours, minutes = int(match.group(2)), int(match.group(3) or 0)
+    return f"{match.group(1)}{hours:02d}{minutes:02d}" if hours <= 14 and minutes < 60 else match.group(0)
+
+
+def _numeric(seconds: int) -> str:
+    sign = "-" if seconds < 0 else "+"
+    return f"{sign}{abs(seconds) // _HOUR:02d}{abs(seconds) % _HOUR // 60:02d}"
 
 
 def _unknown_zone(text: str) -> bool:
-    """A zone name after the time that feedparser's RFC 822 reader would take for UTC."""
-    match = _TRAILING_NAME.search(text)
-    return bool(match) and any(c.isdigit() for c in text[: match.start()][-3:]) and (
-        match.group(1).lower() not in _KNOWN_ZONES)
+    """A zone name that feedparser's readers would take for UTC, drop, or misread."""
+    return any(name.lower() not in _KNOWN_ZONES for name in _ZONE_NAME.findall(text)
+               if name.lower() not in ("t", "z"))
+
+
+# Levantine and Iraqi month names (تموز for July), which dateparser's Arabic lacks,
+# as the Egyptian ones it knows. Two-word names first.
+_LEVANTINE_MONTHS = (
+    ("كانون الثاني", "يناير"), ("تشرين الأول", "أكتوبر"), ("تشرين الثاني", "نوفمبر"),
+    ("كانون الأول", "ديسمبر"), ("شباط", "فبراير"), ("آذار", "مارس"), ("نيسان", "أبريل"),
+    ("أيار", "مايو"), ("حزيران", "يونيو"), ("تموز", "يوليو"), ("آب", "أغسطس"), ("أيلول", "سبتمبر"),
+)
+_DATEPARSER_SETTINGS = {
+    # Absolute dates only: relative words ("yesterday") and bare times need a "today"
+    # that the string does not give. STRICT_PARSING needs day, month and year.
+    "PARSERS": ["absolute-time"], "STRICT_PARSING": True, "RETURN_AS_TIMEZONE_AWARE": True,
+    "TIMEZONE": "UTC", "TO_TIMEZONE": "UTC",
+}
+_FOREIGN_LANGUAGES = ["tr", "ru", "uk", "ar", "fa", "fr", "de", "es", "it", "pt", "en"]
+_foreign_parser: DateDataParser | None = None
+
+
+def _foreign(text: str) -> datetime | None:
+    """A date with month or day names in another language, read by dateparser."""
+    global _foreign_parser
+    if not re.search(r"[^\W\d_]{3}", text):
+        return None  # no month or day name to read
+    if any(name.upper() not in _ZONES for name in _ZONE_NAME.findall(text)):
+        return None
+    if _SLASHED.match(text) and _ambiguous(_SLASHED.match(text)):
+        return None
+    # Our table of zone names, not dateparser's, says what a name means.
+    text = _ZONE_NAME.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + _numeric(_ZONES[m.group(1).upper()]), text)
+    for name, standard in _LEVANTINE_MONTHS:
+        text = text.replace(name, standard)
+    if _foreign_parser is None:
+        _foreign_parser = DateDataParser(languages=_FOREIGN_LANGUAGES, settings=_DATEPARSER_SETTINGS)
+    try:
+        moment = _foreign_parser.get_date_data(text).date_obj
+    except (ValueError, OverflowError, TypeError, KeyError, IndexError, AttributeError):
+        return None
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
 
 
 def _dateutil(text: str) -> datetime | None:

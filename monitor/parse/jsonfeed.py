@@ -9,7 +9,7 @@ checked by the caller, nesting is bounded by `json` itself (a RecursionError bec
 the feed's URL. Deviations seen in the wild are read, not refused: a numeric `id` (kept
 as its decimal string), `content_html` and `content_text` both present (HTML wins: it
 carries the same text with its structure), a `date_updated` key instead of
-`date_modified`, 1.0's single `author` beside 1.1's `authors`.
+`date_modified`, 1.0's single `author` beside 1.1's `authors`, a UTF-16 body.
 """
 from __future__ import annotations
 
@@ -46,7 +46,10 @@ def read_json_feed(content: bytes, base_url: str) -> tuple[dict, list[dict]]:
     Raises NotJsonFeed; RecursionError for absurd nesting.
     """
     try:
-        document = json.loads(content.decode("utf-8-sig", "replace"))
+        # JSON is UTF-8 by RFC 8259, but UTF-16/32 bodies (with or without a BOM) are
+        # recognised by their zero bytes as RFC 4627 described.
+        encoding = json.detect_encoding(content[:4])
+        document = json.loads(content.decode("utf-8-sig" if encoding == "utf-8" else encoding, "replace"))
     except ValueError as exc:
         raise NotJsonFeed(f"not a feed: invalid JSON ({exc})") from None
     if not isinstance(document, dict):

@@ -19,7 +19,8 @@ MAX_TITLE_CHARS = 500
 MAX_TEXT_CHARS = 5000
 # Dates before this are feed bugs (epoch zero, year 1), not news.
 EARLIEST_DATE = datetime(1995, 1, 1, tzinfo=timezone.utc)
-# Publishers' clocks drift and some stamp items ahead; beyond this it is a bug.
+# Publishers' clocks drift and some stamp items ahead; beyond this it is a bug (a year
+# typed 2109 for 2019), and the date is unknown: "now" would be a date nobody wrote.
 FUTURE_SLACK = timedelta(days=1)
 
 _DROPPED_OPENING = re.compile(r"<(script|style|noscript|template)\b", re.I)
@@ -154,7 +155,8 @@ def _guid_key(guid: str | None) -> str:
 
 
 def clamp_date(moment: datetime | None, now: datetime) -> datetime | None:
-    """`moment` in UTC, or None when it is implausible; future dates become `now`."""
+    """`moment` in UTC, or None when it is implausible (before 1995, or more than
+    FUTURE_SLACK ahead of `now`); a date within the slack ahead becomes `now`."""
     if moment is None:
         return None
     if moment.tzinfo is None:
@@ -162,6 +164,8 @@ def clamp_date(moment: datetime | None, now: datetime) -> datetime | None:
     if moment < EARLIEST_DATE:
         return None
     if moment > now + FUTURE_SLACK:
+        return None
+    if moment > now:
         return now
     return moment.replace(microsecond=0)
 

@@ -287,10 +287,7 @@ def _when(entry: Any) -> datetime | None:
 def _raw_entry(entry: Any, limits: ParseLimits) -> RawEntry:
     link = _cut(entry.get("link"), limits.max_url_chars)
     guid = _cut(entry.get("id"), limits.max_url_chars) or link
-    summary = entry.get("summary")
-    if not summary:
-        content = entry.get("content") or []
-        summary = content[0].get("value", "") if content else ""
+    summary = _fullest(entry, limits.max_summary_chars)
     return RawEntry(
         guid=guid,
         link=link,
@@ -299,6 +296,31 @@ def _raw_entry(entry: Any, limits: ParseLimits) -> RawEntry:
         published=_when(entry),
         author=_cut(entry.get("author"), limits.max_author_chars),
     )
+
+
+_MARKUP = re.compile(r"<[^>]{0,2000}>|&\w{1,10};|&#\w{1,8};|\s+")
+
+
+def _fullest(entry: Any, limit: int) -> str:
+    """The entry's summary or content, whichever carries more text.
+
+    A description is often a teaser ("Read more…") or only a picture while
+    content:encoded (Atom <content>) has the article; matching the teaser alone would
+    miss what the item is about. Text is measured without markup, on the first `limit`
+    characters of each, so the choice stays linear.
+    """
+    candidates = [entry.get("summary") or ""]
+    for part in (entry.get("content") or [])[:4]:
+        if hasattr(part, "get"):
+            candidates.append(part.get("value") or "")
+    best, best_size = "", -1
+    for text in candidates:
+        if not isinstance(text, str):
+            continue
+        size = len(_MARKUP.sub("", text[:limit]))
+        if size > best_size:
+            best, best_size = text, size
+    return best
 
 
 def _cut(value: Any, limit: int) -> str | None:

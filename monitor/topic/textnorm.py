@@ -73,7 +73,10 @@ _DESIGNATION_PREFIX = {
 # far faster than trying a prefix alternation at every position of every text.
 # (Starting the pattern with the digit class lets the engine skip ahead quickly; the
 # character before the number is checked in code.)
-_NUMBER = re.compile(r"[1-9]\d{1,2}(?P<tail>[a-zа-я]{0,2})(?!\w)")
+# The tail: a variant letter or a plural (F-35A, S-400s, С-400х), or a Turkish suffix
+# glued on without the apostrophe (S400lerin, S-400lar, S400den), the plural and case
+# endings after the folding of ı/ü.
+_NUMBER = re.compile(r"[1-9]\d{1,2}(?P<tail>[a-zа-я]{0,2}|l[ae]r[a-z]{0,4}|[dt][ae]n)(?!\w)")
 _PREFIX_BEFORE = re.compile(
     r"(?<![\w'])"
     r"(?:"

@@ -5,6 +5,7 @@ plugin's real requests, its endpoint pointed at loopback), and to aiosmtpd (mail
 from __future__ import annotations
 
 import email
+import json
 import email.policy
 import html
 import re
@@ -138,3 +139,84 @@ def test_email_subject_is_rfc2047_words_within_75_characters(tmp_path, case, exp
             assert len(subject) <= 998
             subjects.append(str(email.message_from_bytes(raw, policy=email.policy.default)["subject"]))
     assert expected in subjects  # decoded, the Subject is the item's title exactly
+
+
+HELDOUT_TITLES = [
+    "🚀 S-400 delivered 🇹🇷 — Ankara's batteries go live 🛡️",
+    "منظومة إس-400 تصل إلى أنقرة (عاجل) — Turkey S-400",
+    "S-400 Pneumonoultramicroscopicsilicovolcanoconiosisandotherverylongwordswithoutanybreaks"
+    "whatsoeverinthetitle delivered",
+    "S-400 =?utf-8?q?fake?= words in a published title",
+    "Türkiye'nin S-400 teslimatı: ABD'den CAATSA yaptırımı {_*[]()~`>#+-=|.!\\}",
+]
+
+
+def _rss(titles: list[str]) -> bytes:
+    from xml.sax.saxutils import escape
+    items = "".join(
+        f"<item><title>{escape(t)}</title><guid>urn:h:{n}</guid><link>https://desk.example/{n}?utm_source=rss</link>"
+        f"<pubDate>Tue, 03 Mar 2026 10:00:00 GMT</pubDate><description>Russia delivered the S-400 air defence "
+        f"system to Turkey; Washington weighs CAATSA sanctions.</description></item>"
+        for n, t in enumerate(titles))
+    return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>D</title>{items}</channel></rss>'.encode()
+
+
+@pytest.mark.parametrize("title", HELDOUT_TITLES, ids=["emoji", "rtl", "long-word", "fake-encoded-word", "markup"])
+def test_heldout_subjects_with_emoji_rtl_long_words_and_fake_encoded_words(tmp_path, title):
+    with SmtpSink() as sink, Monitor(tmp_path, {"/feed.xml": Route(_rss([title]))}, ["/feed.xml"],
+                                     alert_urls=[sink.apprise_url()]) as monitor:
+        report = monitor.poll()
+        assert report.alerts >= 1 and len(sink.raw) == report.alerts
+        subjects = []
+        for raw in sink.raw:
+            head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")  # headers are 7-bit
+            unfolded = re.sub(r"\r\n[ \t]", " ", head)
+            [subject] = [line[len("Subject: "):] for line in unfolded.split("\r\n") if line.startswith("Subject: ")]
+            for word in ENCODED_WORD.findall(subject):
+                assert len(word) <= 75, word
+            assert len(subject) <= 998
+            subjects.append(str(email.message_from_bytes(raw, policy=email.policy.default)["subject"]))
+    [subject] = subjects
+    assert subject == title or (subject.endswith("…") and title.startswith(subject[:-1].rstrip()))
+
+
+def test_heldout_every_markdown_v2_reserved_character_escaped_once(tmp_path, telegram):
+    with Monitor(tmp_path, {"/feed.xml": Route(_rss(HELDOUT_TITLES[-2:]))}, ["/feed.xml"],
+                 alert_urls=tgram_urls()) as monitor:
+        report = monitor.poll()
+    assert report.alerts >= 1 and len(telegram.received) == 2 * report.alerts
+    shown = " ".join(plain(assert_escaped_once(p)).replace("\u2068", "").replace("\u2069", "")
+                     for p in telegram.received)
+    assert HELDOUT_TITLES[-1] in shown or HELDOUT_TITLES[-2] in shown
+    assert "https://desk.example/" in shown and "utm_source=rss" in shown
+
+
+def test_heldout_discord_and_slack_messages_within_their_limits_with_title_and_link(tmp_path, monkeypatch):
+    from apprise.plugins.discord import NotifyDiscord
+    from apprise.plugins.slack import NotifySlack
+
+    title = "S-400 *delivered* to Ankara: `batteries` ~live~ [analysis] " + "word " * 60
+    long_text = "Russia delivered the S-400 air defence system to Turkey; CAATSA sanctions loom. " * 120
+    from xml.sax.saxutils import escape
+    body = (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>D</title><item>'
+            f"<title>{escape(title)}</title><guid>urn:h:long</guid><link>https://desk.example/long?utm_source=rss</link>"
+            f"<pubDate>Tue, 03 Mar 2026 10:00:00 GMT</pubDate><description>{escape(long_text)}</description>"
+            "</item></channel></rss>").encode()
+    with WebhookReceiver() as discord, WebhookReceiver() as slack:
+        monkeypatch.setattr(NotifyDiscord, "notify_url", f"http://127.0.0.1:{discord.port}/api/webhooks")
+        monkeypatch.setattr(NotifySlack, "webhook_url", f"http://127.0.0.1:{slack.port}/services")
+        urls = ["discord://417429632418316298/JHZ7lQml277CDHmQKMHI8qBe7bk2ZwO5UKjCiOAF7711o33MyqU344Qpgv7YTdadTzeY",
+                "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7"]
+        with Monitor(tmp_path, {"/feed.xml": Route(body)}, ["/feed.xml"], alert_urls=urls) as monitor:
+            report = monitor.poll()
+        assert report.alerts == 1
+        [to_discord] = discord.received
+        [to_slack] = slack.received
+    shown = json.dumps(to_discord, ensure_ascii=False)
+    text = to_discord.get("content") or " ".join(e.get("description", "") for e in to_discord.get("embeds", []))
+    embed_title = " ".join(e.get("title", "") for e in to_discord.get("embeds", []))
+    assert len(to_discord.get("content") or "") <= 2000 and len(text) <= 4096 and len(embed_title) <= 256
+    assert "https://desk.example/long?utm_source=rss" in shown
+    assert "S-400" in shown and "…" in shown
+    slack_text = json.dumps(to_slack, ensure_ascii=False)
+    assert "https://desk.example/long?utm_source=rss" in slack_text and len(slack_text) < 40_000

@@ -59,3 +59,34 @@ def test_feedparser_loose_iso_reader_is_not_used():
     # feedparser's ISO 8601 fallback reads this as 1 November 2019.
     assert parse_date("2019/7/12 10:00:00") == utc(2019, 7, 12, 10)
     assert parse_date("2019/7") is None
+
+
+@pytest.mark.parametrize("written, moment", [
+    ("12 Temmuz 2019 10:00", utc(2019, 7, 12, 10)),
+    ("Cum, 12 Tem 2019 10:00:00 +0300", utc(2019, 7, 12, 7)),
+    ("12 июля 2019 г. 10:00", utc(2019, 7, 12, 10)),
+    ("Вт, 3 мар 2026 10:00:00 +0300", utc(2026, 3, 3, 7)),
+    ("12 يوليو 2019", utc(2019, 7, 12)),
+    ("12 تموز 2019", utc(2019, 7, 12)),  # Levantine month name
+    ("١٢ يوليو ٢٠١٩", utc(2019, 7, 12)),  # Arabic-Indic digits
+    ("12 juillet 2019 à 10h00 CEST", utc(2019, 7, 12, 8)),
+    ("12 июля 2019, 10:00 МСК", utc(2019, 7, 12, 7)),
+    ("12 Temmuz 2019 - 10:00 TSİ", utc(2019, 7, 12, 7)),
+    ("Fri Jul 12 10:00:00 MSK 2019", utc(2019, 7, 12, 7)),  # asctime: the zone used to be dropped
+    ("2019-07-12 10:00:00 TRT", utc(2019, 7, 12, 7)),  # ISO: likewise
+    ("12 Jul 2019 10:00:00 GMT+3", utc(2019, 7, 12, 7)),  # three hours ahead of GMT
+    ("2026-03-03T10:00:00+03:00[Europe/Istanbul]", utc(2026, 3, 3, 7)),
+])
+def test_dates_in_other_languages_and_zone_spellings(written, moment):
+    assert parse_date(written) == moment
+
+
+@pytest.mark.parametrize("written", [
+    "Fri, 12 Jul 2019 10:00:00 AST",  # Atlantic (-4) or Arabia (+3)
+    "2019-07-12T10:00:00 IST",  # India, Ireland or Israel
+    "12-07-2019", "07-12-2019",  # either way round
+    "Yesterday 10:00", "Вчера, 10:00", "Dün 10:00", "3 hours ago", "10:00", "12 июля", "Temmuz 2019",
+    "12 Temmuz 2019 10:00 XYZ", "2019-W28-5",
+])
+def test_vague_or_ambiguous_dates_in_any_language_are_unknown(written):
+    assert parse_date(written) is None

@@ -105,3 +105,33 @@ def test_utf8_bom_with_a_stray_byte():
     parsed = parse_feed(document, {"Content-Type": "application/rss+xml"}, "http://f.test/")
     assert [e.title for e in parsed.entries] == [t for t, _ in ARABIC]
     assert parsed.entries[0].summary.count("\ufffd") == 1
+
+
+TURKISH = [("Türkiye S-400 teslimatını tamamladı", "Ağır yaptırım çağrısı: son parçalar Ankara'ya ulaştı.")]
+
+
+@pytest.mark.parametrize("encoding, declared, header", [
+    ("cp1254", "iso-8859-1", "text/xml"),  # Turkish declared Latin-1: ı ğ ş read as ý ð þ
+    ("cp1251", "iso-8859-1", "text/xml; charset=iso-8859-1"),  # Cyrillic read as accented Latin
+    ("cp1251", "windows-1252", "application/rss+xml"),
+])
+def test_a_latin1_declaration_is_checked_against_the_bytes(encoding, declared, header):
+    items = TURKISH if encoding == "cp1254" else RUSSIAN
+    assert titles(rss(items, encoding=declared).encode(encoding), header) == [t for t, _ in items]
+
+
+def test_a_real_latin1_feed_stays_latin1():
+    items = [("L'armée reçoit des Rafale à Évreux", "La Défense a confirmé l'accord, été 2026."),
+             ("Die Türkei erhält Größeres", "Sanktionen drohen, heißt es aus Washington.")]
+    assert titles(rss(items, encoding="iso-8859-1").encode("latin-1"), "text/xml") == [t for t, _ in items]
+
+
+def test_a_utf16_bom_wins_over_a_utf8_declaration():
+    assert titles(rss(RUSSIAN, encoding="utf-8").encode("utf-16"), "application/xml") == [t for t, _ in RUSSIAN]
+
+
+def test_a_mixed_body_costs_one_replacement_per_bad_byte():
+    pasted = "İkinci S-400 alımı"
+    document = rss(TURKISH + [(pasted, "Ankara yeni bir anlaşma imzaladı.")]).encode()
+    document = document.replace(pasted.encode(), pasted.encode("cp1254"))
+    assert titles(document, "application/rss+xml") == [TURKISH[0][0], "\ufffdkinci S-400 al\ufffdm\ufffd"]

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from monitor.parse.jsonfeed import read_json_feed
 from monitor.parse.parser import ParseError, ParseLimits, parse_feed
 
 JSON = {"Content-Type": "application/feed+json"}
@@ -78,3 +79,10 @@ def test_rss_labelled_json_is_still_read_as_rss():
     body = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
             b'<item><guid>1</guid><title>One</title></item></channel></rss>')
     assert [e.title for e in parse_feed(body, JSON, "https://w.example/f").entries] == ["One"]
+
+
+def test_a_utf16_json_feed_is_read():
+    document = {"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "1", "title": "Турция и С-400"}]}
+    for codec in ("utf-16", "utf-16-le", "utf-32"):
+        feed, entries = read_json_feed(json.dumps(document, ensure_ascii=False).encode(codec), "https://j.test/")
+        assert [e["title"] for e in entries] == ["Турция и С-400"], codec

@@ -44,7 +44,8 @@ def test_canonical_url(url, canonical):
 
 def test_dates_are_clamped():
     assert clamp_date(datetime(1970, 1, 1, tzinfo=timezone.utc), NOW) is None
-    assert clamp_date(NOW + timedelta(days=30), NOW) == NOW
+    assert clamp_date(NOW + timedelta(days=30), NOW) is None  # a typo'd year: unknown, not now
+    assert clamp_date(NOW + timedelta(hours=2), NOW) == NOW  # a clock running ahead
     assert clamp_date(datetime(2026, 11, 20, 8, 0), NOW) == datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
 
 

@@ -73,6 +73,12 @@ def test_plural_and_variant_letters_after_the_number():
     ("F35'ler geldi", ["f35", "geldi"]),
     ("S-400’lerin teslimatı", ["s400", "teslimati"]),
     ("(S-400/F-35)", ["s400", "f35"]),
+    # Turkish suffixes glued on without the apostrophe.
+    ("S400lerin teslimatı", ["s400", "teslimati"]),
+    ("S-400lar geldi", ["s400", "geldi"]),
+    ("F-35lerin satışı", ["f35", "satisi"]),
+    ("S400den vazgeçmedi", ["s400", "vazgecmedi"]),
+    ("S-4000 rpm", ["s", "4000", "rpm"]),  # not a designation: stays apart
 ])
 def test_designations_glued_to_punctuation_are_found(glued, expected):
     assert words(glued) == expected
