@@ -5,7 +5,7 @@ Implied parties (lexicon [context.<party>] blocks): a Turkish headline "NATO'dan
 açıklaması" leaves Turkey unsaid because its readers know. A party is implied by the feed
 (its `implies` setting), by a name that points at it (an official's surname, an
 institution), or by the item's language, never when the item names another party that
-would be the subject (`unless`). It then counts for the rules as if named, never for the
+would be the subject (`unless`: names, or expressions like a rule's). It then counts for the rules as if named, never for the
 score; the explanation says where it came from. The language is asked for (and, for an
 item without one, detected) only when the party would make a rule hold.
 
@@ -118,7 +118,7 @@ def implied(
     found: list[Implied] = []
     concepts: dict[str, Concept] = lexicon.concepts
     for ctx in lexicon.contexts:
-        if ctx.party in present or any(name in present for name in ctx.unless):
+        if ctx.party in present or ctx.blocked(present):
             continue
         trial = frozenset(present | {ctx.party} | set(concepts[ctx.party].groups))
         if not held(trial):

@@ -9,8 +9,10 @@ File layout (see config/topics/s400-f35.toml for a commented example)::
     [context.<concept id>]       what a reader takes for granted: the party is implied by
                                  langs = ["tr"] (the item's language), by forms like a
                                  concept's (officials' surnames, institutions), and by feeds
-                                 configured with `implies`; never when a concept or group in
-                                 unless = [...] is named (another party is the subject)
+                                 configured with `implies`; never when an entry of
+                                 unless = [...] holds: a concept or group named, or an
+                                 expression like a rule's ("other_f35_buyer & !s400"):
+                                 another party is the subject
 
 A form is a phrase matched as whole words on normalized text (monitor.topic.textnorm); a
 trailing "*" on a word matches any ending; `{ form = "...", weight = 0.5 }` gives one
@@ -84,9 +86,11 @@ class Context:
     party: str  # a concept id, e.g. "turkey"
     label: str
     langs: frozenset[str] = frozenset()
-    unless: tuple[str, ...] = ()  # concept ids or groups
+    unless: tuple[str, ...] = ()  # concept ids, groups or rule expressions, as written
     names: Concept | None = None  # forms that imply the party, compiled like a concept's
     note: str = ""
+    # The unless entries compiled: true on the names present when one of them holds.
+    blocked: Callable[[frozenset[str]], bool] = field(default=lambda names: False, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -217,10 +221,17 @@ def _context(party: str, raw: Any, concepts: dict[str, Concept], names: set[str]
         raise fail(f"{key}.langs", "must be a list of language codes such as \"tr\"")
     unless = raw.get("unless", [])
     if not isinstance(unless, list) or not all(isinstance(x, str) for x in unless):
-        raise fail(f"{key}.unless", "must be a list of concept ids or group names")
-    for name in unless:
-        if name not in names:
-            raise fail(f"{key}.unless", f"{name!r} is neither a concept id nor a group")
+        raise fail(f"{key}.unless", "must be a list of concept ids, group names or rule expressions")
+    tests = []
+    for entry in unless:
+        # A bare name is the common case; an expression says "this party, unless that
+        # one is named too" (Greece blocks Turkey for F-35 news, not for S-400 news).
+        if _ID.match(entry) and entry not in names:
+            raise fail(f"{key}.unless", f"{entry!r} is neither a concept id nor a group")
+        try:
+            tests.append(compile_rule(entry, names))
+        except ValueError as exc:
+            raise fail(f"{key}.unless", str(exc)) from None
     forms: list[Form] = []
     for lang, values in raw.items():
         if lang in _CONTEXT_KEYS:
@@ -233,7 +244,8 @@ def _context(party: str, raw: Any, concepts: dict[str, Concept], names: set[str]
             forms.append(_form(value, lang, f"{key}.{lang}[{n}]", fail))
     label = str(raw.get("label") or concepts[party].label)
     names_concept = Concept(f"context_{party}", f"names implying {label}", 0.0, (), tuple(forms)) if forms else None
-    return Context(party, label, frozenset(langs), tuple(unless), names_concept, str(raw.get("note", "")))
+    return Context(party, label, frozenset(langs), tuple(unless), names_concept, str(raw.get("note", "")),
+                   lambda present, t=tuple(tests): any(test(present) for test in t))
 
 
 def _number(value: Any, key: str, fail) -> float:
