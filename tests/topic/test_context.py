@@ -150,3 +150,16 @@ def test_lazy_language_detects_once():
 def test_nato_is_a_party_to_the_s400_question(topic, title, lang, matched):
     result = match_item(topic, title, "", lang)
     assert result.matched is matched, explain(result)
+
+
+@pytest.mark.parametrize("title, lang", [
+    # another F-35 buyer reacting to Turkey's S-400: Greece is not the S-400's subject
+    ("Yunanistan'dan S-400 tepkisi: Ege'de denge bozulur", "tr"),
+])
+def test_another_f35_buyer_blocks_turkey_only_for_f35_news(topic, title, lang):
+    result = match_item(topic, title, "", lang)
+    assert result.matched, explain(result)
+    assert implied(result) and "Turkey" in implied(result)[0]
+    # the same country's F-35 news does not imply Turkey
+    other = match_item(topic, "Yunanistan yeni F-35 filosunu tanıttı", "", lang)
+    assert not other.matched and not implied(other), explain(other)

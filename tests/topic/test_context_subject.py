@@ -155,3 +155,27 @@ def test_a_designation_in_quotation_marks_is_read(topic):
 def test_joint_drills_are_not_a_sale(topic, title, lang):
     result = match_item(topic, title, "", lang)
     assert not result.matched, explain(result)
+
+
+@pytest.mark.parametrize("title, lang", [
+    ("Russian S-400 crews join Chinese forces for joint drills in the Pacific", "en"),
+    ("Российские С-400 переброшены в Белоруссию на совместные учения", "ru"),
+    ("Rus S-400 birlikleri Çin ile ortak tatbikata katıldı", "tr"),
+])
+def test_joint_drills_with_a_buyer_named_are_russias_own(topic, title, lang):
+    result = match_item(topic, title, "", lang)
+    assert not result.matched, explain(result)
+
+
+def test_joint_drills_do_not_hide_a_sale(topic):
+    result = match_item(topic, "Belarus signs contract for S-400 after joint drills", "", "en")
+    assert result.matched, explain(result)
+
+
+@pytest.mark.parametrize("title, lang", [
+    ("Russian S-400 in Syria tracked Israeli F-35s over Lebanon", "en"),
+    ("Suriye'deki Rus S-400'leri İsrail F-35'lerini takip etti", "tr"),
+])
+def test_israeli_f35s_meeting_the_s400_in_syria_are_not_the_trade(topic, title, lang):
+    result = match_item(topic, title, "", lang)
+    assert not result.matched, explain(result)

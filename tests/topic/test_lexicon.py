@@ -208,3 +208,25 @@ def test_real_lexicon_has_a_turkish_context(lexicon):
     assert "tr" in turkey.langs
     assert {"s400_buyer", "own_deployment"} <= set(turkey.unless)
     assert {"s400", "f35", "caatsa"} <= lexicon.subject
+
+
+def test_context_unless_takes_an_expression():
+    data = with_change(["context"], {"a": {"langs": ["tr"], "unless": ["bad & !a"]}})
+    (context,) = parse_lexicon(data).contexts
+    assert context.unless == ("bad & !a",)
+    assert context.blocked(frozenset({"bad"})) and not context.blocked(frozenset({"bad", "a"}))
+    assert not context.blocked(frozenset())
+
+
+@pytest.mark.parametrize("unless, problem", [
+    (["nothing"], "'nothing' is neither a concept id nor a group"),
+    (["bad & nothing"], "unknown concept or group 'nothing'"),
+    (["bad &"], "expected"),
+])
+def test_context_unless_errors_are_one_line(unless, problem):
+    data = with_change(["context"], {"a": {"langs": ["tr"], "unless": unless}})
+    with pytest.raises(LexiconError) as err:
+        parse_lexicon(data, "topics/x.toml")
+    message = str(err.value)
+    assert message.startswith("topics/x.toml: context.a.unless:") and problem in message
+    assert "\n" not in message
