@@ -163,3 +163,19 @@ def test_another_f35_buyer_blocks_turkey_only_for_f35_news(topic, title, lang):
     # the same country's F-35 news does not imply Turkey
     other = match_item(topic, "Yunanistan yeni F-35 filosunu tanıttı", "", lang)
     assert not other.matched and not implied(other), explain(other)
+
+
+@pytest.mark.parametrize("title, lang", [
+    ("Teksas'ta F-35 düştü, pilot kurtuldu", "tr"),  # an accident abroad
+    ("Lockheed Martin'in net kârı F-35 teslimatlarıyla yükseldi", "tr"),  # the maker's results
+    ("Под Техасом разбился истребитель F-35", "ru"),
+])
+def test_routine_f35_news_implies_nobody(topic, title, lang):
+    result = match_item(topic, title, "", lang)
+    assert not result.matched and not implied(result), explain(result)
+
+
+def test_routine_words_do_not_hide_a_trade(topic):
+    # the return to the programme beside the routine word: the language implies Turkey again
+    result = match_item(topic, "F-35 kazası programa dönüş görüşmelerini gölgeledi", "", "tr")
+    assert result.matched and implied(result), explain(result)

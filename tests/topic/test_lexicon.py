@@ -230,3 +230,13 @@ def test_context_unless_errors_are_one_line(unless, problem):
     message = str(err.value)
     assert message.startswith("topics/x.toml: context.a.unless:") and problem in message
     assert "\n" not in message
+
+
+def test_the_russian_name_triumf_needs_a_unit_noun(lexicon):
+    from monitor.topic.match import build_topic, match_item
+
+    topic = build_topic(lexicon)
+    sale = match_item(topic, "Индия получит еще два полка «Триумфа»", "по контракту с Россией", "ru")
+    assert "s400" in sale.concepts
+    sport = match_item(topic, "Триумф сборной: контракт с тренером продлен", "", "ru")
+    assert "s400" not in sport.concepts and not sport.matched
