@@ -71,12 +71,16 @@ class Implied:
     source: str  # where it came from, for people
 
 
+_LEAD_MIN = 20  # words: a lead is at least a sentence or two
+
+
 def passing(lexicon: Lexicon, places: dict[str, Place], body_words: int, has_title: bool) -> dict[str, str]:
     """Subject concepts named only in passing -> why.
 
     The subject (the concepts of the lexicon's [topic] subject: S-400, F-35, CAATSA) is
     what the item is about when one of them is in the title or the lead (the first
-    lead_words words of the body), or when past the lead they are named more than once
+    lead_words words of the body; under a title, at most the first half of a short body,
+    at least _LEAD_MIN words), or when past the lead they are named more than once
     and make up a share of the body's words of at least subject_share. When not, and
     neither the title nor the lead names a party to the trade (lexicon [topic] frame),
     the item is about something else and its mentions of the subject are in passing."""
@@ -84,6 +88,10 @@ def passing(lexicon: Lexicon, places: dict[str, Place], body_words: int, has_tit
     if not subject:
         return {}
     lead = lexicon.lead_words
+    if has_title:
+        # Under a title, a short excerpt's lead is its first half, never less than
+        # _LEAD_MIN words: in a 60-word summary the closing sentence is not the lead.
+        lead = min(lead, max(_LEAD_MIN, body_words // 2))
 
     def early(place: Place) -> bool:
         return place.where == TITLE or place.position < lead

@@ -179,3 +179,19 @@ def test_routine_words_do_not_hide_a_trade(topic):
     # the return to the programme beside the routine word: the language implies Turkey again
     result = match_item(topic, "F-35 kazası programa dönüş görüşmelerini gölgeledi", "", "tr")
     assert result.matched and implied(result), explain(result)
+
+
+@pytest.mark.parametrize("title, text", [
+    ("Rus ordusu yeni S-400 alayını göreve başlattı", ""),
+    ("Rusya S-400'leri test etti", "Rus Savunma Bakanlığı atışların başarılı olduğunu açıkladı."),
+])
+def test_russias_own_forces_acting_imply_no_turkey(topic, title, text):
+    result = match_item(topic, title, text, "tr")
+    assert not result.matched and not implied(result), explain(result)
+
+
+def test_russias_forces_beside_a_trade_or_the_us_still_imply_turkey(topic):
+    result = match_item(topic, "Rus Savunma Bakanlığı: S-400'lerin ikinci partisi yola çıktı", "", "tr")
+    assert result.matched, explain(result)
+    result = match_item(topic, "Rus ordusu S-400 eğitimini tamamladı, Pentagon tepki gösterdi", "", "tr")
+    assert result.matched, explain(result)

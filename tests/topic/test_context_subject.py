@@ -179,3 +179,16 @@ def test_joint_drills_do_not_hide_a_sale(topic):
 def test_israeli_f35s_meeting_the_s400_in_syria_are_not_the_trade(topic, title, lang):
     result = match_item(topic, title, "", lang)
     assert not result.matched, explain(result)
+
+
+def test_the_closing_sentence_of_a_short_excerpt_is_not_its_lead(topic):
+    # a 60-word summary under a title about taxes: its last sentence names the F-35
+    body = ("Bakanlık yüksek gelirlilere yönelik yeni vergi düzenlemesini sundu ve lüks konut, yat ve otomobil "
+            "vergilerini artırdı. Ekonomistler düzenlemenin bütçe açığını azaltacağını, enflasyona etkisinin "
+            "sınırlı kalacağını söylüyor. Esnaf temsilcileri de kira ve enerji giderlerinin yükünü anlattı. "
+            "Muhalefet ise geçmişte F-35 programı için ödenen paranın geri alınamamasını eleştirdi.")
+    result = match_item(topic, "Yeni vergi paketi Meclis'te", body, "tr")
+    assert not result.matched and passing(result), explain(result)
+    # the same sentence at the head of the excerpt is its lead
+    lead_first = match_item(topic, "Yeni vergi paketi Meclis'te", body.split("Muhalefet")[1] + " " + body, "tr")
+    assert lead_first.matched, explain(lead_first)
