@@ -74,6 +74,22 @@ class Implied:
 _LEAD_MIN = 20  # words: a lead is at least a sentence or two
 
 
+_DENIAL_WINDOW = 12  # words between a single deep mention and the denial beside it
+
+
+def _denied(lexicon: Lexicon, places: dict[str, Place], subject: list[str]) -> bool:
+    """A single deep mention of the subject with a denial beside it ("the S-400 was not
+    discussed"): the party in the title does not make it the item's subject."""
+    if sum(places[cid].count for cid in subject) != 1:
+        return False
+    (mention,) = [places[cid] for cid in subject]
+    return any(
+        cid in places and places[cid].where == mention.where
+        and abs(places[cid].position - mention.position) <= _DENIAL_WINDOW
+        for cid in lexicon.denial
+    )
+
+
 def passing(lexicon: Lexicon, places: dict[str, Place], body_words: int, has_title: bool) -> dict[str, str]:
     """Subject concepts named only in passing -> why.
 
@@ -83,7 +99,9 @@ def passing(lexicon: Lexicon, places: dict[str, Place], body_words: int, has_tit
     at least _LEAD_MIN words), or when past the lead they are named more than once
     and make up a share of the body's words of at least subject_share. When not, and
     neither the title nor the lead names a party to the trade (lexicon [topic] frame),
-    the item is about something else and its mentions of the subject are in passing."""
+    the item is about something else and its mentions of the subject are in passing. A
+    party named early does not help a single mention that a denial stands beside
+    (lexicon [topic] denial: "the S-400 was not discussed")."""
     subject = [cid for cid in lexicon.subject if cid in places]
     if not subject:
         return {}
@@ -102,7 +120,7 @@ def passing(lexicon: Lexicon, places: dict[str, Place], body_words: int, has_tit
     mentions = sum(places[cid].count for cid in subject)
     if mentions > 1 and mentions / body_words >= lexicon.subject_share:
         return {}
-    if any(cid in places and early(places[cid]) for cid in lexicon.frame):
+    if any(cid in places and early(places[cid]) for cid in lexicon.frame) and not _denied(lexicon, places, subject):
         return {}
     where = "the title and " if has_title else ""
     return {

@@ -2,7 +2,8 @@
 
 File layout (see config/topics/s400-f35.toml for a commented example)::
 
-    [topic]                      name, threshold, title_factor, seed_weight
+    [topic]                      name, threshold, title_factor, seed_weight; where the
+                                 topic is: subject, frame, lead_words, subject_share, denial
     [[rule]]                     id, when = "s400 & (turkey | buyer)", why
     [concept.<id>]               label, weight, groups, note, and per-language forms:
                                  en = ["air defence system", "sanction*"], ar = [...]
@@ -34,7 +35,7 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _LANG = re.compile(r"^[a-z]{2,3}$")
 _CONCEPT_KEYS = {"label", "weight", "groups", "note"}
 _TOPIC_KEYS = {"name", "threshold", "title_factor", "seed_weight", "description", "story_actors",
-               "subject", "lead_words", "frame", "subject_share"}
+               "subject", "lead_words", "frame", "subject_share", "denial"}
 _CONTEXT_KEYS = {"label", "langs", "unless", "note"}
 _RULE_KEYS = {"id", "when", "why"}
 
@@ -114,6 +115,9 @@ class Lexicon:
     frame: frozenset[str] = frozenset()
     # Past the lead, subject mentions per body word needed (with two mentions at least).
     subject_share: float = 0.005
+    # Concepts that deny a deep mention ("was not discussed"): beside it, the frame
+    # named in the title no longer makes the mention the item's subject.
+    denial: frozenset[str] = frozenset()
     contexts: tuple[Context, ...] = ()
 
     def groups(self) -> set[str]:
@@ -182,6 +186,10 @@ def parse_lexicon(data: dict[str, Any], source: str = "<lexicon>") -> Lexicon:
     if not isinstance(frame, list) or not all(isinstance(a, str) and a in names for a in frame):
         raise fail("topic.frame", "must be a list of concept ids or group names")
     frame_ids = {cid for cid, c in concepts.items() if cid in frame or set(c.groups) & set(frame)}
+    denial = topic.get("denial", [])
+    if not isinstance(denial, list) or not all(isinstance(a, str) and a in names for a in denial):
+        raise fail("topic.denial", "must be a list of concept ids or group names")
+    denial_ids = {cid for cid, c in concepts.items() if cid in denial or set(c.groups) & set(denial)}
     lead_words = topic.get("lead_words", 40)
     if isinstance(lead_words, bool) or not isinstance(lead_words, int) or lead_words < 1:
         raise fail("topic.lead_words", "must be a whole number of words, at least 1")
@@ -206,6 +214,7 @@ def parse_lexicon(data: dict[str, Any], source: str = "<lexicon>") -> Lexicon:
         lead_words=lead_words,
         frame=frozenset(frame_ids),
         subject_share=subject_share,
+        denial=frozenset(denial_ids),
         contexts=contexts,
     )
 

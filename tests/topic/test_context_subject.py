@@ -192,3 +192,25 @@ def test_the_closing_sentence_of_a_short_excerpt_is_not_its_lead(topic):
     # the same sentence at the head of the excerpt is its lead
     lead_first = match_item(topic, "Yeni vergi paketi Meclis'te", body.split("Muhalefet")[1] + " " + body, "tr")
     assert lead_first.matched, explain(lead_first)
+
+
+SUMMIT = ("Стороны обсудили строительство атомной станции, поставки зерна, туризм и промышленную зону у канала. "
+          "Речь также шла о ситуации в регионе и о транспортных коридорах. Подписаны документы о сотрудничестве "
+          "в энергетике, образовании и медицине, а также меморандум о студенческих обменах и культурных связях. ")
+
+
+def test_a_denied_deep_mention_is_in_passing_despite_a_party_in_the_title(topic):
+    result = match_item(topic, "Путин провел переговоры с президентом Египта",
+                        SUMMIT + "Пресс-секретарь сказал, что о С-400 на встрече не говорили.", "ru")
+    assert not result.matched and passing(result), explain(result)
+
+
+def test_without_the_denial_the_party_in_the_title_frames_the_mention(topic):
+    result = match_item(topic, "Путин провел переговоры с президентом Египта",
+                        SUMMIT + "Отдельно обсуждалась возможная покупка Египтом С-400.", "ru")
+    assert result.matched, explain(result)
+
+
+def test_a_denial_in_the_title_is_still_the_topic(topic):
+    result = match_item(topic, "Güler: S-400 meselesi gündemde değil", "", "tr")
+    assert result.matched, explain(result)

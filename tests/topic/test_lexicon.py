@@ -240,3 +240,10 @@ def test_the_russian_name_triumf_needs_a_unit_noun(lexicon):
     assert "s400" in sale.concepts
     sport = match_item(topic, "Триумф сборной: контракт с тренером продлен", "", "ru")
     assert "s400" not in sport.concepts and not sport.matched
+
+
+def test_denial_is_read_and_checked():
+    data = with_change(["topic", "denial"], ["b"])
+    assert parse_lexicon(data).denial == {"b"}
+    with pytest.raises(LexiconError, match=r"topic\.denial"):
+        parse_lexicon(with_change(["topic", "denial"], ["nothing"]))
