@@ -214,3 +214,24 @@ def test_without_the_denial_the_party_in_the_title_frames_the_mention(topic):
 def test_a_denial_in_the_title_is_still_the_topic(topic):
     result = match_item(topic, "Güler: S-400 meselesi gündemde değil", "", "tr")
     assert result.matched, explain(result)
+
+
+@pytest.mark.parametrize("title, lang", [
+    ("В войска поставлен очередной полковой комплект С-400", "ru"),
+    ("Зенитчики под Новосибирском получили новые С-400", "ru"),
+    ("Russian air defence regiment near Novosibirsk receives new S-400 systems", "en"),
+])
+def test_russias_own_rearmament_is_not_a_sale(topic, title, lang):
+    result = match_item(topic, title, "", lang)
+    assert not result.matched, explain(result)
+
+
+@pytest.mark.parametrize("title, lang", [
+    ("Анкара получила российские ЗРК, несмотря на угрозы Вашингтона", "ru"),
+    ("Ankara receives Russian air defence systems despite US warnings", "en"),
+    # the forces named beside a buyer: the sale again
+    ("Минобороны России: Индия получила третий полковой комплект С-400", "ru"),
+])
+def test_receiving_a_described_system_or_a_buyers_is_the_trade(topic, title, lang):
+    result = match_item(topic, title, "", lang)
+    assert result.matched, explain(result)

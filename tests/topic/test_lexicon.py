@@ -206,7 +206,7 @@ def test_context_and_subject_are_read():
 def test_real_lexicon_has_a_turkish_context(lexicon):
     (turkey,) = [c for c in lexicon.contexts if c.party == "turkey"]
     assert "tr" in turkey.langs
-    assert {"s400_buyer", "own_deployment"} <= set(turkey.unless)
+    assert {"s400_buyer", "russia_own_deployment", "joint_drill"} <= set(turkey.unless)
     assert {"s400", "f35", "caatsa"} <= lexicon.subject
 
 
