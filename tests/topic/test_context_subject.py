@@ -235,3 +235,18 @@ def test_russias_own_rearmament_is_not_a_sale(topic, title, lang):
 def test_receiving_a_described_system_or_a_buyers_is_the_trade(topic, title, lang):
     result = match_item(topic, title, "", lang)
     assert result.matched, explain(result)
+
+
+@pytest.mark.parametrize("title, lang", [
+    ("Kremlin: S-400 regiment guards the capital during the parade", "en"),  # a regiment is a unit, not a sale
+    ("Rus S-400'leri Moskova semalarında nöbette", "tr"),
+    ("С-400 прикрыли небо Москвы", "ru"),
+])
+def test_the_capitals_own_air_defence_is_not_a_sale(topic, title, lang):
+    result = match_item(topic, title, "", lang)
+    assert not result.matched, explain(result)
+
+
+def test_a_buyers_regiment_is_still_the_trade(topic):
+    result = match_item(topic, "India receives second S-400 regiment", "", "en")
+    assert result.matched, explain(result)
