@@ -5,7 +5,7 @@ Implied parties (lexicon [context.<party>] blocks): a Turkish headline "NATO'dan
 açıklaması" leaves Turkey unsaid because its readers know. A party is implied by the feed
 (its `implies` setting), by a name that points at it (an official's surname, an
 institution), or by the item's language, never when the item names another party that
-would be the subject (`unless`). It then counts for the rules as if named, never for the
+would be the subject (`unless`: names, or expressions like a rule's). It then counts for the rules as if named, never for the
 score; the explanation says where it came from. The language is asked for (and, for an
 item without one, detected) only when the party would make a rule hold.
 
@@ -71,19 +71,45 @@ class Implied:
     source: str  # where it came from, for people
 
 
+_LEAD_MIN = 20  # words: a lead is at least a sentence or two
+
+
+_DENIAL_WINDOW = 12  # words between a single deep mention and the denial beside it
+
+
+def _denied(lexicon: Lexicon, places: dict[str, Place], subject: list[str]) -> bool:
+    """A single deep mention of the subject with a denial beside it ("the S-400 was not
+    discussed"): the party in the title does not make it the item's subject."""
+    if sum(places[cid].count for cid in subject) != 1:
+        return False
+    (mention,) = [places[cid] for cid in subject]
+    return any(
+        cid in places and places[cid].where == mention.where
+        and abs(places[cid].position - mention.position) <= _DENIAL_WINDOW
+        for cid in lexicon.denial
+    )
+
+
 def passing(lexicon: Lexicon, places: dict[str, Place], body_words: int, has_title: bool) -> dict[str, str]:
     """Subject concepts named only in passing -> why.
 
     The subject (the concepts of the lexicon's [topic] subject: S-400, F-35, CAATSA) is
     what the item is about when one of them is in the title or the lead (the first
-    lead_words words of the body), or when past the lead they are named more than once
+    lead_words words of the body; under a title, at most the first half of a short body,
+    at least _LEAD_MIN words), or when past the lead they are named more than once
     and make up a share of the body's words of at least subject_share. When not, and
     neither the title nor the lead names a party to the trade (lexicon [topic] frame),
-    the item is about something else and its mentions of the subject are in passing."""
+    the item is about something else and its mentions of the subject are in passing. A
+    party named early does not help a single mention that a denial stands beside
+    (lexicon [topic] denial: "the S-400 was not discussed")."""
     subject = [cid for cid in lexicon.subject if cid in places]
     if not subject:
         return {}
     lead = lexicon.lead_words
+    if has_title:
+        # Under a title, a short excerpt's lead is its first half, never less than
+        # _LEAD_MIN words: in a 60-word summary the closing sentence is not the lead.
+        lead = min(lead, max(_LEAD_MIN, body_words // 2))
 
     def early(place: Place) -> bool:
         return place.where == TITLE or place.position < lead
@@ -94,7 +120,7 @@ def passing(lexicon: Lexicon, places: dict[str, Place], body_words: int, has_tit
     mentions = sum(places[cid].count for cid in subject)
     if mentions > 1 and mentions / body_words >= lexicon.subject_share:
         return {}
-    if any(cid in places and early(places[cid]) for cid in lexicon.frame):
+    if any(cid in places and early(places[cid]) for cid in lexicon.frame) and not _denied(lexicon, places, subject):
         return {}
     where = "the title and " if has_title else ""
     return {
@@ -118,7 +144,7 @@ def implied(
     found: list[Implied] = []
     concepts: dict[str, Concept] = lexicon.concepts
     for ctx in lexicon.contexts:
-        if ctx.party in present or any(name in present for name in ctx.unless):
+        if ctx.party in present or ctx.blocked(present):
             continue
         trial = frozenset(present | {ctx.party} | set(concepts[ctx.party].groups))
         if not held(trial):

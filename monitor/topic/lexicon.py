@@ -2,15 +2,18 @@
 
 File layout (see config/topics/s400-f35.toml for a commented example)::
 
-    [topic]                      name, threshold, title_factor, seed_weight
+    [topic]                      name, threshold, title_factor, seed_weight; where the
+                                 topic is: subject, frame, lead_words, subject_share, denial
     [[rule]]                     id, when = "s400 & (turkey | buyer)", why
     [concept.<id>]               label, weight, groups, note, and per-language forms:
                                  en = ["air defence system", "sanction*"], ar = [...]
     [context.<concept id>]       what a reader takes for granted: the party is implied by
                                  langs = ["tr"] (the item's language), by forms like a
                                  concept's (officials' surnames, institutions), and by feeds
-                                 configured with `implies`; never when a concept or group in
-                                 unless = [...] is named (another party is the subject)
+                                 configured with `implies`; never when an entry of
+                                 unless = [...] holds: a concept or group named, or an
+                                 expression like a rule's ("other_f35_buyer & !s400"):
+                                 another party is the subject
 
 A form is a phrase matched as whole words on normalized text (monitor.topic.textnorm); a
 trailing "*" on a word matches any ending; `{ form = "...", weight = 0.5 }` gives one
@@ -32,7 +35,7 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _LANG = re.compile(r"^[a-z]{2,3}$")
 _CONCEPT_KEYS = {"label", "weight", "groups", "note"}
 _TOPIC_KEYS = {"name", "threshold", "title_factor", "seed_weight", "description", "story_actors",
-               "subject", "lead_words", "frame", "subject_share"}
+               "subject", "lead_words", "frame", "subject_share", "denial"}
 _CONTEXT_KEYS = {"label", "langs", "unless", "note"}
 _RULE_KEYS = {"id", "when", "why"}
 
@@ -84,9 +87,11 @@ class Context:
     party: str  # a concept id, e.g. "turkey"
     label: str
     langs: frozenset[str] = frozenset()
-    unless: tuple[str, ...] = ()  # concept ids or groups
+    unless: tuple[str, ...] = ()  # concept ids, groups or rule expressions, as written
     names: Concept | None = None  # forms that imply the party, compiled like a concept's
     note: str = ""
+    # The unless entries compiled: true on the names present when one of them holds.
+    blocked: Callable[[frozenset[str]], bool] = field(default=lambda names: False, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,9 @@ class Lexicon:
     frame: frozenset[str] = frozenset()
     # Past the lead, subject mentions per body word needed (with two mentions at least).
     subject_share: float = 0.005
+    # Concepts that deny a deep mention ("was not discussed"): beside it, the frame
+    # named in the title no longer makes the mention the item's subject.
+    denial: frozenset[str] = frozenset()
     contexts: tuple[Context, ...] = ()
 
     def groups(self) -> set[str]:
@@ -178,6 +186,10 @@ def parse_lexicon(data: dict[str, Any], source: str = "<lexicon>") -> Lexicon:
     if not isinstance(frame, list) or not all(isinstance(a, str) and a in names for a in frame):
         raise fail("topic.frame", "must be a list of concept ids or group names")
     frame_ids = {cid for cid, c in concepts.items() if cid in frame or set(c.groups) & set(frame)}
+    denial = topic.get("denial", [])
+    if not isinstance(denial, list) or not all(isinstance(a, str) and a in names for a in denial):
+        raise fail("topic.denial", "must be a list of concept ids or group names")
+    denial_ids = {cid for cid, c in concepts.items() if cid in denial or set(c.groups) & set(denial)}
     lead_words = topic.get("lead_words", 40)
     if isinstance(lead_words, bool) or not isinstance(lead_words, int) or lead_words < 1:
         raise fail("topic.lead_words", "must be a whole number of words, at least 1")
@@ -202,6 +214,7 @@ def parse_lexicon(data: dict[str, Any], source: str = "<lexicon>") -> Lexicon:
         lead_words=lead_words,
         frame=frozenset(frame_ids),
         subject_share=subject_share,
+        denial=frozenset(denial_ids),
         contexts=contexts,
     )
 
@@ -217,10 +230,17 @@ def _context(party: str, raw: Any, concepts: dict[str, Concept], names: set[str]
         raise fail(f"{key}.langs", "must be a list of language codes such as \"tr\"")
     unless = raw.get("unless", [])
     if not isinstance(unless, list) or not all(isinstance(x, str) for x in unless):
-        raise fail(f"{key}.unless", "must be a list of concept ids or group names")
-    for name in unless:
-        if name not in names:
-            raise fail(f"{key}.unless", f"{name!r} is neither a concept id nor a group")
+        raise fail(f"{key}.unless", "must be a list of concept ids, group names or rule expressions")
+    tests = []
+    for entry in unless:
+        # A bare name is the common case; an expression says "this party, unless that
+        # one is named too" (Greece blocks Turkey for F-35 news, not for S-400 news).
+        if _ID.match(entry) and entry not in names:
+            raise fail(f"{key}.unless", f"{entry!r} is neither a concept id nor a group")
+        try:
+            tests.append(compile_rule(entry, names))
+        except ValueError as exc:
+            raise fail(f"{key}.unless", str(exc)) from None
     forms: list[Form] = []
     for lang, values in raw.items():
         if lang in _CONTEXT_KEYS:
@@ -233,7 +253,8 @@ def _context(party: str, raw: Any, concepts: dict[str, Concept], names: set[str]
             forms.append(_form(value, lang, f"{key}.{lang}[{n}]", fail))
     label = str(raw.get("label") or concepts[party].label)
     names_concept = Concept(f"context_{party}", f"names implying {label}", 0.0, (), tuple(forms)) if forms else None
-    return Context(party, label, frozenset(langs), tuple(unless), names_concept, str(raw.get("note", "")))
+    return Context(party, label, frozenset(langs), tuple(unless), names_concept, str(raw.get("note", "")),
+                   lambda present, t=tuple(tests): any(test(present) for test in t))
 
 
 def _number(value: Any, key: str, fail) -> float:

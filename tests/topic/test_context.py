@@ -150,3 +150,49 @@ def test_lazy_language_detects_once():
 def test_nato_is_a_party_to_the_s400_question(topic, title, lang, matched):
     result = match_item(topic, title, "", lang)
     assert result.matched is matched, explain(result)
+
+
+@pytest.mark.parametrize("title, lang", [
+    # another F-35 buyer reacting to Turkey's S-400: Greece is not the S-400's subject
+    ("Yunanistan'dan S-400 tepkisi: Ege'de denge bozulur", "tr"),
+])
+def test_another_f35_buyer_blocks_turkey_only_for_f35_news(topic, title, lang):
+    result = match_item(topic, title, "", lang)
+    assert result.matched, explain(result)
+    assert implied(result) and "Turkey" in implied(result)[0]
+    # the same country's F-35 news does not imply Turkey
+    other = match_item(topic, "Yunanistan yeni F-35 filosunu tanıttı", "", lang)
+    assert not other.matched and not implied(other), explain(other)
+
+
+@pytest.mark.parametrize("title, lang", [
+    ("Teksas'ta F-35 düştü, pilot kurtuldu", "tr"),  # an accident abroad
+    ("Lockheed Martin'in net kârı F-35 teslimatlarıyla yükseldi", "tr"),  # the maker's results
+    ("Под Техасом разбился истребитель F-35", "ru"),
+])
+def test_routine_f35_news_implies_nobody(topic, title, lang):
+    result = match_item(topic, title, "", lang)
+    assert not result.matched and not implied(result), explain(result)
+
+
+def test_routine_words_do_not_hide_a_trade(topic):
+    # the return to the programme beside the routine word: the language implies Turkey again
+    result = match_item(topic, "F-35 kazası programa dönüş görüşmelerini gölgeledi", "", "tr")
+    assert result.matched and implied(result), explain(result)
+
+
+@pytest.mark.parametrize("title, text", [
+    ("Rus ordusu yeni S-400 alayını göreve başlattı", ""),
+    ("Rusya S-400'leri test etti", "Rus Savunma Bakanlığı atışların başarılı olduğunu açıkladı."),
+])
+def test_russias_own_forces_acting_imply_no_turkey(topic, title, text):
+    result = match_item(topic, title, text, "tr")
+    assert not result.matched and not implied(result), explain(result)
+
+
+def test_russias_forces_beside_a_trade_still_imply_turkey(topic):
+    result = match_item(topic, "Rus Savunma Bakanlığı: S-400'lerin ikinci partisi yola çıktı", "", "tr")
+    assert result.matched, explain(result)
+    # Russia's forces with a delivery: the language implies Turkey, which outweighs them
+    result = match_item(topic, "Rus ordusu: S-400'lerin ikinci parti teslimatı başladı", "", "tr")
+    assert result.matched and implied(result), explain(result)

@@ -155,3 +155,98 @@ def test_a_designation_in_quotation_marks_is_read(topic):
 def test_joint_drills_are_not_a_sale(topic, title, lang):
     result = match_item(topic, title, "", lang)
     assert not result.matched, explain(result)
+
+
+@pytest.mark.parametrize("title, lang", [
+    ("Russian S-400 crews join Chinese forces for joint drills in the Pacific", "en"),
+    ("Российские С-400 переброшены в Белоруссию на совместные учения", "ru"),
+    ("Rus S-400 birlikleri Çin ile ortak tatbikata katıldı", "tr"),
+])
+def test_joint_drills_with_a_buyer_named_are_russias_own(topic, title, lang):
+    result = match_item(topic, title, "", lang)
+    assert not result.matched, explain(result)
+
+
+def test_joint_drills_do_not_hide_a_sale(topic):
+    result = match_item(topic, "Belarus signs contract for S-400 after joint drills", "", "en")
+    assert result.matched, explain(result)
+
+
+@pytest.mark.parametrize("title, lang", [
+    ("Russian S-400 in Syria tracked Israeli F-35s over Lebanon", "en"),
+    ("Suriye'deki Rus S-400'leri İsrail F-35'lerini takip etti", "tr"),
+])
+def test_israeli_f35s_meeting_the_s400_in_syria_are_not_the_trade(topic, title, lang):
+    result = match_item(topic, title, "", lang)
+    assert not result.matched, explain(result)
+
+
+def test_the_closing_sentence_of_a_short_excerpt_is_not_its_lead(topic):
+    # a 60-word summary under a title about taxes: its last sentence names the F-35
+    body = ("Bakanlık yüksek gelirlilere yönelik yeni vergi düzenlemesini sundu ve lüks konut, yat ve otomobil "
+            "vergilerini artırdı. Ekonomistler düzenlemenin bütçe açığını azaltacağını, enflasyona etkisinin "
+            "sınırlı kalacağını söylüyor. Esnaf temsilcileri de kira ve enerji giderlerinin yükünü anlattı. "
+            "Muhalefet ise geçmişte F-35 programı için ödenen paranın geri alınamamasını eleştirdi.")
+    result = match_item(topic, "Yeni vergi paketi Meclis'te", body, "tr")
+    assert not result.matched and passing(result), explain(result)
+    # the same sentence at the head of the excerpt is its lead
+    lead_first = match_item(topic, "Yeni vergi paketi Meclis'te", body.split("Muhalefet")[1] + " " + body, "tr")
+    assert lead_first.matched, explain(lead_first)
+
+
+SUMMIT = ("Стороны обсудили строительство атомной станции, поставки зерна, туризм и промышленную зону у канала. "
+          "Речь также шла о ситуации в регионе и о транспортных коридорах. Подписаны документы о сотрудничестве "
+          "в энергетике, образовании и медицине, а также меморандум о студенческих обменах и культурных связях. ")
+
+
+def test_a_denied_deep_mention_is_in_passing_despite_a_party_in_the_title(topic):
+    result = match_item(topic, "Путин провел переговоры с президентом Египта",
+                        SUMMIT + "Пресс-секретарь сказал, что о С-400 на встрече не говорили.", "ru")
+    assert not result.matched and passing(result), explain(result)
+
+
+def test_without_the_denial_the_party_in_the_title_frames_the_mention(topic):
+    result = match_item(topic, "Путин провел переговоры с президентом Египта",
+                        SUMMIT + "Отдельно обсуждалась возможная покупка Египтом С-400.", "ru")
+    assert result.matched, explain(result)
+
+
+def test_a_denial_in_the_title_is_still_the_topic(topic):
+    result = match_item(topic, "Güler: S-400 meselesi gündemde değil", "", "tr")
+    assert result.matched, explain(result)
+
+
+@pytest.mark.parametrize("title, lang", [
+    ("В войска поставлен очередной полковой комплект С-400", "ru"),
+    ("Зенитчики под Новосибирском получили новые С-400", "ru"),
+    ("Russian air defence regiment near Novosibirsk receives new S-400 systems", "en"),
+])
+def test_russias_own_rearmament_is_not_a_sale(topic, title, lang):
+    result = match_item(topic, title, "", lang)
+    assert not result.matched, explain(result)
+
+
+@pytest.mark.parametrize("title, lang", [
+    ("Анкара получила российские ЗРК, несмотря на угрозы Вашингтона", "ru"),
+    ("Ankara receives Russian air defence systems despite US warnings", "en"),
+    # the forces named beside a buyer: the sale again
+    ("Минобороны России: Индия получила третий полковой комплект С-400", "ru"),
+])
+def test_receiving_a_described_system_or_a_buyers_is_the_trade(topic, title, lang):
+    result = match_item(topic, title, "", lang)
+    assert result.matched, explain(result)
+
+
+@pytest.mark.parametrize("title, lang", [
+    ("Kremlin: S-400 regiment guards the capital during the parade", "en"),  # a regiment is a unit, not a sale
+    ("Rus S-400'leri Moskova semalarında nöbette", "tr"),
+    ("С-400 прикрыли небо Москвы", "ru"),
+])
+def test_the_capitals_own_air_defence_is_not_a_sale(topic, title, lang):
+    result = match_item(topic, title, "", lang)
+    assert not result.matched, explain(result)
+
+
+def test_a_buyers_regiment_is_still_the_trade(topic):
+    result = match_item(topic, "India receives second S-400 regiment", "", "en")
+    assert result.matched, explain(result)

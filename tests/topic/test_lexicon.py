@@ -206,5 +206,44 @@ def test_context_and_subject_are_read():
 def test_real_lexicon_has_a_turkish_context(lexicon):
     (turkey,) = [c for c in lexicon.contexts if c.party == "turkey"]
     assert "tr" in turkey.langs
-    assert {"s400_buyer", "own_deployment"} <= set(turkey.unless)
+    assert {"s400_buyer", "russia_own_deployment", "joint_drill"} <= set(turkey.unless)
     assert {"s400", "f35", "caatsa"} <= lexicon.subject
+
+
+def test_context_unless_takes_an_expression():
+    data = with_change(["context"], {"a": {"langs": ["tr"], "unless": ["bad & !a"]}})
+    (context,) = parse_lexicon(data).contexts
+    assert context.unless == ("bad & !a",)
+    assert context.blocked(frozenset({"bad"})) and not context.blocked(frozenset({"bad", "a"}))
+    assert not context.blocked(frozenset())
+
+
+@pytest.mark.parametrize("unless, problem", [
+    (["nothing"], "'nothing' is neither a concept id nor a group"),
+    (["bad & nothing"], "unknown concept or group 'nothing'"),
+    (["bad &"], "expected"),
+])
+def test_context_unless_errors_are_one_line(unless, problem):
+    data = with_change(["context"], {"a": {"langs": ["tr"], "unless": unless}})
+    with pytest.raises(LexiconError) as err:
+        parse_lexicon(data, "topics/x.toml")
+    message = str(err.value)
+    assert message.startswith("topics/x.toml: context.a.unless:") and problem in message
+    assert "\n" not in message
+
+
+def test_the_russian_name_triumf_needs_a_unit_noun(lexicon):
+    from monitor.topic.match import build_topic, match_item
+
+    topic = build_topic(lexicon)
+    sale = match_item(topic, "Индия получит еще два полка «Триумфа»", "по контракту с Россией", "ru")
+    assert "s400" in sale.concepts
+    sport = match_item(topic, "Триумф сборной: контракт с тренером продлен", "", "ru")
+    assert "s400" not in sport.concepts and not sport.matched
+
+
+def test_denial_is_read_and_checked():
+    data = with_change(["topic", "denial"], ["b"])
+    assert parse_lexicon(data).denial == {"b"}
+    with pytest.raises(LexiconError, match=r"topic\.denial"):
+        parse_lexicon(with_change(["topic", "denial"], ["nothing"]))
