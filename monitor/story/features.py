@@ -5,7 +5,7 @@ Pure and deterministic, no I/O. `features_for` turns an item's title and text in
 consonant skeletons (so that Grisham, غريشام and Гришэм meet) and translated places as
 fixed keys (Black Sea, البحر الأسود, Черное море), quantities with their scale ("$5bn",
 "5 مليار", "5 млрд"), calendar days and the latest full date stated, content words, and
-the kinds of development (test, delivery, signing, statement...) and ordinals ("a second
+the kinds of development (test, delivery, activation, signing, statement...) and ordinals ("a second
 batch") of the lead. `topic_vocabulary`/`vocabulary_of` give a topic's own names and words
 (from its lexicon forms and seed articles), which say nothing about one event.
 `monitor.story.grouping` compares these with stories.
@@ -346,6 +346,15 @@ _KIND_STEMS: dict[str, tuple[str, ...]] = {
                   "aggiuntiv", "amplia"),
     "deployment": ("deploy", "stationed", "نشر", "konuslan", "развер", "deploie", "stationier",
                    "schier", "desdobr"),
+    # Putting a delivered system into service: switched on, on combat duty, operational.
+    "activation": ("activat", "switched on", "switches on", "switch on", "operational",
+                   "combat duty", "went live", "into service", "aktif hale", "aktiflestir",
+                   "aktive", "devreye al", "devreye gir", "faaliyete gec", "etkinlestir",
+                   "боевое дежурство", "боевом дежурстве", "активир", "заступил", "в строй",
+                   "в эксплуатаци", "تفعيل", "تفعل", "يفعل", "فعلت", "تشغيل", "دخلت الخدمه",
+                   "دخول الخدمه", "الخدمه الفعليه", "فعال", "عملیاتی", "mise en service",
+                   "operationnel", "in betrieb", "einsatzbereit", "operativ",
+                   "entrou em operac", "entra in servizio"),
     # A reaction or comment: a spokesman's or ministry's word on an earlier development.
     "statement": ("statement", "spokes", "بيان", "المتحدث", "متحدث", "aciklama", "sozcu",
                   "заявлени", "заявил", "официальный представител", "communique", "porte-parole",

@@ -209,7 +209,8 @@ class Tuning:
     number: float = 0.8
     date: float = 0.6
     idf_power: float = 1.0
-    few_stories_weight: float = 0.2  # fact weight while fewer than 3 stories are open
+    few_stories_weight: float = 0.2  # fact weight while fewer than 3 stories are open ...
+    few_stories_name: float = 0.6  # ... and a name's, unless the topic's vocabulary has it
     close_days: float = 2.0
     close_bonus: float = 0.45  # both dated within close_days
     window_bonus: float = 0.2  # both dated within the window
@@ -236,7 +237,9 @@ class Tuning:
     # A join by score needs evidence that the reports tell one event: shared facts or
     # wording of this weight. Time proximity only adds to such evidence, never replaces it.
     min_evidence: float = 0.5
-    min_evidence_few: float = 0.2  # ... with fewer than 3 stories open, when facts weigh little
+    # With fewer than 3 stories open no fact can be weighed against the others; shared
+    # wording within a language (the topic's own words excluded) still can.
+    few_stories_wording: float = 0.3
     # Within this many hours of a story's latest report, the same kind of development by
     # the same actors joins without shared facts (reports in other languages or words) ...
     same_development: bool = True
@@ -310,6 +313,10 @@ class _Specificity:
         self.concept_df = concept_df
 
     def name_weight(self, key: str) -> float:
+        if self.total < 3 and key not in self.topic_names:
+            # Too few stories to weigh a name by; the topic's vocabulary still tells its own
+            # names (Turkey, Ankara, Erdoğan) from an event's (Sinop, Grisham, King Salman).
+            return TUNING.few_stories_name
         weight = self.weight(self.entity_df[key])
         if key in self.topic_names:
             weight = min(weight, TUNING.topic_name)
@@ -525,11 +532,13 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
         # Without time to go by, many weak hints (Ankara, Turkey, the US) are not enough:
         # it takes one telling fact (Sinop, Grisham) or much shared wording.
         threshold = max(threshold, evidence.score + 0.01)
-    if evidence.content < (TUNING.min_evidence if spec.total >= 3 else TUNING.min_evidence_few):
+    few_wording = spec.total < 3 and evidence.wording >= TUNING.few_stories_wording
+    if evidence.content < TUNING.min_evidence and not few_wording:
         # Close in time and on the same topic is what a busy week is made of: without a
         # shared fact or wording nothing says the reports tell one event (reports within
         # hours are judged by `_same_development` below). With fewer than three stories
-        # open a fact weighs only `few_stories_weight`, so less is asked of it.
+        # open a fact weighs only `few_stories_weight`, so some shared wording of the
+        # item's own (not the topic's) will do; shared topic names never do.
         threshold = max(threshold, evidence.score + 0.01)
     why = ", ".join(evidence.shared) or "topic concepts only"
     if (evidence.score >= threshold and features.ordinals and story.ordinals

@@ -69,6 +69,12 @@ def test_stated_day_is_the_latest_full_date_in_the_text():
     ("Turkish foreign ministry statement: S-400 purchase is a sovereign decision", "", ["statement"]),
     ("", "قال المتحدث باسم الخارجية الهندية إن نيودلهي على اتصال مع واشنطن بشأن إس-400.", ["statement"]),
     ("МИД Турции заявил, что исключение из программы F-35 несправедливо", "", ["removal", "statement"]),
+    # Putting a delivered system into service is a development of its own.
+    ("Turkey activates first S-400 battery near Ankara", "", ["activation"]),
+    ("Türkiye ilk S-400 bataryasını Ankara yakınında aktif hale getirdi", "", ["activation"]),
+    ("", "Первый дивизион С-400 в Турции заступил на боевое дежурство.", ["activation"]),
+    ("تركيا تفعّل أول بطارية إس-400 قرب أنقرة", "", ["activation"]),
+    ("S-400 batteries in Turkey are now operational, ministry says", "", ["activation"]),
 ])
 def test_kinds_come_from_the_lead(title, text, kinds):
     # Only the headline, else the first sentence: later sentences recall the past.

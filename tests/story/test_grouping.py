@@ -593,3 +593,26 @@ def test_the_demos_four_reports_form_one_story_in_any_order():
         states, decisions = _replay_day(list(order), datetime(2026, 11, 20, 8, tzinfo=timezone.utc),
                                         step=timedelta(seconds=1), older=False)
         assert len(states) == 1, [(report[2], d.reason) for report, d in zip(order, decisions)]
+
+
+FIRST_DAYS = [
+    ("Turkey activates first S-400 battery near Ankara",
+     "The first S-400 air-defence battery shipped from Russia has been switched on at a base "
+     "close to Ankara, officials said."),
+    ("Senators press for CAATSA sanctions over Ankara's S-400 purchase",
+     "A bipartisan group of senators asked the administration to apply CAATSA sanctions to "
+     "Turkey after the S-400 delivery."),
+    ("Washington formally removes Turkey from the F-35 programme",
+     "The White House said Turkey's purchase of the S-400 makes its continued participation in "
+     "the F-35 fighter programme impossible."),
+]
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (1, 0, 2), (2, 1, 0)])
+def test_developments_stay_apart_while_few_stories_are_open(order):
+    # Right after start-up no name can be weighed against other stories; the topic's own
+    # names (Turkey, Ankara) shared within the hour are still no evidence of one event.
+    states, decisions = _replay_day([FIRST_DAYS[k] for k in order],
+                                    datetime(2026, 11, 20, 8, tzinfo=timezone.utc), older=False)
+    assert [d.story_id for d in decisions] == [None, None, None], [d.reason for d in decisions]
+    assert len(states) == 3
