@@ -393,6 +393,11 @@ def _compare(features: StoryFeatures, story: StoryState, spec: _Specificity) -> 
         kinds_agree = True
     elif features.kinds and (known_kinds if TUNING.decisive_kinds else confident) and not rewrite:
         kinds_agree = False
+    if (kinds_agree is True and not rewrite and known_kinds
+            and ("statement" in features.kinds) != ("statement" in known_kinds)):
+        # A reaction names what it reacts to ("Ankara condemns the sanctions"): it is the
+        # reaction, another development than the sanctions themselves.
+        kinds_agree = False
     conflict = _concept_conflict(features, story, spec)
     closeness = 0.0
     t = features.event_time
@@ -526,24 +531,22 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
     if not scored:
         return StoryDecision(None, "new", 0.0, "No open story shares its concepts or names.")
     evidence, story = scored[0]
-    undated = features.event_time is None or story.event_first is None
-    threshold = TUNING.undated_join_score if undated else TUNING.join_score
-    if undated and evidence.best_fact < TUNING.undated_min_fact and evidence.wording < TUNING.min_wording:
-        # Without time to go by, many weak hints (Ankara, Turkey, the US) are not enough:
-        # it takes one telling fact (Sinop, Grisham) or much shared wording.
-        threshold = max(threshold, evidence.score + 0.01)
-    few_wording = spec.total < 3 and evidence.wording >= TUNING.few_stories_wording
-    if evidence.content < TUNING.min_evidence and not few_wording:
-        # Close in time and on the same topic is what a busy week is made of: without a
-        # shared fact or wording nothing says the reports tell one event (reports within
-        # hours are judged by `_same_development` below). With fewer than three stories
-        # open a fact weighs only `few_stories_weight`, so some shared wording of the
-        # item's own (not the topic's) will do; shared topic names never do.
-        threshold = max(threshold, evidence.score + 0.01)
+    threshold = _join_threshold(features, evidence, story, spec)
     why = ", ".join(evidence.shared) or "topic concepts only"
-    if (evidence.score >= threshold and features.ordinals and story.ordinals
-            and not set(features.ordinals) & set(story.ordinals)):
-        # "A second batch landed": the same kind of development again is a new step.
+    if evidence.score >= threshold and _other_step(features, story):
+        # "A second batch landed": the same kind of development again is a new step,
+        # unless another story already tells this step (its first report in another
+        # language), by evidence or within hours.
+        for other_evidence, other in scored[1:]:
+            if (not _other_step(features, other) and other_evidence.kinds_agree is not False
+                    and other_evidence.score >= _join_threshold(features, other_evidence, other, spec)):
+                return StoryDecision(other.id, "same_event", other_evidence.score,
+                                     f"Same event as story {other.id} (score "
+                                     f"{other_evidence.score:.2f}), the same step; story "
+                                     f"{story.id} tells another.")
+        sibling = _same_development(features, scored, actors)
+        if sibling is not None:
+            return _sibling_decision(features, sibling, mine, why)
         return StoryDecision(None, "new_development", evidence.score,
                              f"Continues story {story.id} ({why}) but reports development "
                              f"no. {'/'.join(map(str, features.ordinals))} after no. "
@@ -557,15 +560,7 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
     # 3. Within hours: the same kind of development by the same actors.
     sibling = _same_development(features, scored, actors)
     if sibling is not None:
-        sib_evidence, sib_story = sibling
-        shared_kinds = sorted(set(features.kinds) & set(sib_story.kinds))
-        what = (f"reporting {'/'.join(shared_kinds)}" if shared_kinds else
-                f"in one frame ({sib_evidence.frame:.2f}), the only such story")
-        return StoryDecision(sib_story.id, "same_event", sib_evidence.score,
-                             f"Same event as story {sib_story.id}: reported within "
-                             f"{TUNING.same_development_hours:g} hours of its latest report, "
-                             f"both led by {'/'.join(sorted(mine))} and {what}; nothing "
-                             f"conflicts ({why}).")
+        return _sibling_decision(features, sibling, mine, why)
     # 4. Neither side dated: the same actors, kind of development and frame, nothing in conflict.
     kin = _undated_kin(features, scored, actors)
     if kin is not None:
@@ -591,6 +586,39 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
                          + (f"; concepts differ: {evidence.conflict}." if evidence.conflict else "."))
 
 
+def _join_threshold(features: StoryFeatures, evidence: _Evidence, story: StoryState,
+                    spec: _Specificity) -> float:
+    """The score a join with `story` needs; above any score when evidence is lacking."""
+    undated = features.event_time is None or story.event_first is None
+    threshold = TUNING.undated_join_score if undated else TUNING.join_score
+    if undated and evidence.best_fact < TUNING.undated_min_fact and evidence.wording < TUNING.min_wording:
+        # Without time to go by, many weak hints (Ankara, Turkey, the US) are not enough:
+        # it takes one telling fact (Sinop, Grisham) or much shared wording.
+        threshold = max(threshold, evidence.score + 0.01)
+    few_wording = spec.total < 3 and evidence.wording >= TUNING.few_stories_wording
+    if evidence.content < TUNING.min_evidence and not few_wording:
+        # Close in time and on the same topic is what a busy week is made of: without a
+        # shared fact or wording nothing says the reports tell one event (reports within
+        # hours are judged by `_same_development`). With fewer than three stories open a
+        # fact weighs only `few_stories_weight`, so some shared wording of the item's own
+        # (not the topic's) will do; shared topic names never do.
+        threshold = max(threshold, evidence.score + 0.01)
+    return threshold
+
+
+def _sibling_decision(features: StoryFeatures, sibling: tuple[_Evidence, StoryState],
+                      mine: frozenset[str], why: str) -> StoryDecision:
+    sib_evidence, sib_story = sibling
+    shared_kinds = sorted(set(features.kinds) & set(sib_story.kinds))
+    what = (f"reporting {'/'.join(shared_kinds)}" if shared_kinds else
+            f"in one frame ({sib_evidence.frame:.2f}), the only such story")
+    return StoryDecision(sib_story.id, "same_event", sib_evidence.score,
+                         f"Same event as story {sib_story.id}: reported within "
+                         f"{TUNING.same_development_hours:g} hours of its latest report, "
+                         f"both led by {'/'.join(sorted(mine))} and {what}; nothing "
+                         f"conflicts ({why}).")
+
+
 def _same_development(features: StoryFeatures, scored: list[tuple[_Evidence, StoryState]],
                       actors: frozenset[str]) -> tuple[_Evidence, StoryState] | None:
     """The best story that reports the same kind of development by the same actors within
@@ -611,8 +639,7 @@ def _same_development(features: StoryFeatures, scored: list[tuple[_Evidence, Sto
     for evidence, story in scored:  # best first
         if (evidence.kinds_agree is not False and _within_hours(features, story)
                 and leading_actors(story.centroid, actors) == mine
-                and not (features.ordinals and story.ordinals
-                         and not set(features.ordinals) & set(story.ordinals))):
+                and not _other_step(features, story)):
             if evidence.kinds_agree is True:
                 return evidence, story
             if evidence.conflict is None and evidence.frame >= TUNING.first_pair_frame:
@@ -620,6 +647,13 @@ def _same_development(features: StoryFeatures, scored: list[tuple[_Evidence, Sto
     # Without a kind to compare (a headline on Ankara weighing options) only the one
     # story of its actors within those hours will do.
     return unsure[0] if len(unsure) == 1 and TUNING.first_pair else None
+
+
+def _other_step(features: StoryFeatures, story: StoryState) -> bool:
+    """The lead counts another step than the story's ("the second battery" after "the first
+    parts"): the same kind of development again, another event."""
+    return bool(features.ordinals and story.ordinals
+                and not set(features.ordinals) & set(story.ordinals))
 
 
 def _undated_kin(features: StoryFeatures, scored: list[tuple[_Evidence, StoryState]],
@@ -638,6 +672,7 @@ def _undated_kin(features: StoryFeatures, scored: list[tuple[_Evidence, StorySta
         return None
     for evidence, story in scored:  # best first
         if (story.event_first is None and evidence.kinds_agree is True
+                and not _other_step(features, story)
                 and evidence.conflict is None and evidence.frame >= TUNING.kin_frame
                 and evidence.wording >= TUNING.kin_wording
                 and leading_actors(story.centroid, actors) == mine):
