@@ -249,6 +249,9 @@ class Tuning:
     # of one event in two languages).
     first_pair: bool = True
     first_pair_frame: float = 0.85
+    # ... and, within this many hours, the first report in another language of the one
+    # story of the same actors and kind (outlets in other languages report hours later).
+    language_pair_hours: float = 24.0
     decisive_kinds: bool = True  # any kind of the story's, not only a confident one, conflicts
     topic_name: float = 0.1  # most a name of the topic itself (its lexicon, its seeds) weighs
 
@@ -561,6 +564,17 @@ def assign_story(features: StoryFeatures, candidates: list[StoryState], now: dat
     sibling = _same_development(features, scored, actors)
     if sibling is not None:
         return _sibling_decision(features, sibling, mine, why)
+    # 3b. Within a day: the first report in another language of the one story of its
+    # actors and kind.
+    pair = _new_language_pair(features, scored, actors)
+    if pair is not None:
+        pair_evidence, pair_story = pair
+        return StoryDecision(pair_story.id, "same_event", pair_evidence.score,
+                             f"Same event as story {pair_story.id}: its first report in "
+                             f"{features.lang}, both led by {'/'.join(sorted(mine))} and "
+                             f"reporting {'/'.join(sorted(set(features.kinds) & set(pair_story.kinds)))}"
+                             f", the only such story within {TUNING.language_pair_hours:g} "
+                             f"hours; nothing conflicts ({why}).")
     # 4. Neither side dated: the same actors, kind of development and frame, nothing in conflict.
     kin = _undated_kin(features, scored, actors)
     if kin is not None:
@@ -654,6 +668,35 @@ def _other_step(features: StoryFeatures, story: StoryState) -> bool:
     parts"): the same kind of development again, another event."""
     return bool(features.ordinals and story.ordinals
                 and not set(features.ordinals) & set(story.ordinals))
+
+
+def _new_language_pair(features: StoryFeatures, scored: list[tuple[_Evidence, StoryState]],
+                       actors: frozenset[str]) -> tuple[_Evidence, StoryState] | None:
+    """The story whose event this item reports first in its language, within a day.
+
+    Outlets in other languages report an event hours after the first reports (the next
+    morning in Moscow or Istanbul), often with no fact the topic does not have. Such an
+    item joins when exactly one story of its leading actors reports its kind of
+    development within `language_pair_hours`, that story has no report in the item's
+    language yet, the frames are as close as `first_pair_frame`, the step (first,
+    second...) is the same and no concept conflicts. A second story of the same actors
+    and kind in that day leaves it alone: a busy day is then possible.
+    """
+    mine = leading_actors(features.concepts, actors)
+    t = features.event_time
+    if not TUNING.language_pair_hours or not mine or t is None or not features.kinds:
+        return None
+    span = timedelta(hours=TUNING.language_pair_hours)
+    kin = [(e, s) for e, s in scored
+           if e.kinds_agree is True and leading_actors(s.centroid, actors) == mine
+           and s.event_last is not None and abs(t - s.event_last) <= span]
+    if len(kin) != 1:
+        return None
+    evidence, story = kin[0]
+    if (features.lang in story.langs or evidence.conflict is not None
+            or evidence.frame < TUNING.first_pair_frame or _other_step(features, story)):
+        return None
+    return evidence, story
 
 
 def _undated_kin(features: StoryFeatures, scored: list[tuple[_Evidence, StoryState]],
