@@ -236,7 +236,9 @@ def _join_threshold(features: StoryFeatures, evidence: Evidence, story: StorySta
         # Without time to go by, many weak hints (Ankara, Turkey, the US) are not enough:
         # it takes one telling fact (Sinop, Grisham) or much shared wording.
         threshold = max(threshold, evidence.score + 0.01)
-    few_wording = spec.total < 3 and evidence.wording >= TUNING.few_stories_wording
+    # Only a topic whose own words are known can tell the item's words from the topic's.
+    few_wording = (spec.total < 3 and bool(spec.topic_words)
+                   and evidence.wording >= TUNING.few_stories_wording)
     if evidence.content < TUNING.min_evidence and not few_wording:
         # Close in time and on the same topic is what a busy week is made of: without a
         # shared fact or wording nothing says the reports tell one event (reports within
