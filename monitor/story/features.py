@@ -346,11 +346,11 @@ _KIND_STEMS: dict[str, tuple[str, ...]] = {
              "anlasma", "imzala", "sozlesme", "контракт", "подпис", "соглаш", "contrat", "accord",
              "vertrag", "unterzeichn", "contratto", "accordo", "assin", "contrato", "acordo"),
     # Paying for an order: instalments between the deal and the delivery.
-    "payment": ("payment", "paid", "pays ", "instalment", "installment", "tranche", "платеж",
+    "payment": ("payment", "paid ", "pays ", "instalment", "installment", "tranche", "платеж",
                 "платёж", "оплат", "транш", "выплат", "odeme", "odedi", "سدد", "تسدد", "يسدد",
                 "سداد", "قسط", "اقساط", "مدفوعات", "پرداخت"),
     # Leave not to apply sanctions: a decision of its own, not the sanctions it spares.
-    "waiver": ("waiver", "waive", "exempt", "اعفاء", "استثناء", "освобожд", "освободить",
+    "waiver": ("waiver", "waive", "exempt", "اعفاء", "освобожд", "освободить",
                "muaf", "معافيت"),
     "sanctions": ("sanction", "عقوبات", "عقوبه", "yaptirim", "санкци", "sanktion", "sanc", "sanzion",
                   "تحريم", "caatsa yaptirim"),
@@ -387,7 +387,7 @@ _KIND_STEMS: dict[str, tuple[str, ...]] = {
 }
 _KIND_PATTERNS = {
     kind: re.compile(r"(?<![^\W\d_])(?:و|ب|ل|ف|ال|وال|بال|لل)?(?:" +
-                     "|".join(re.escape(s) for s in stems) + ")", re.UNICODE)
+                     "|".join(re.escape(fold(s)) for s in stems) + ")", re.UNICODE)
     for kind, stems in _KIND_STEMS.items()
 }
 
@@ -411,9 +411,17 @@ def _ordinals(lead: str) -> list[int]:
     return sorted({_ORDINAL_OF[w] for w in _words(lead) if w in _ORDINAL_OF})
 
 
+# Set phrases that contain a kind's word but report no such development.
+_NOT_KIND = {"payment": re.compile(r"\b(?:paid|pays|paying) (?:a |an |his |her |their )?"
+                                   r"(?:visit|tribute|attention|respects)")}
+
+
 def _kinds(text: str) -> list[str]:
     folded = fold(text)
     kinds = {kind for kind, pattern in _KIND_PATTERNS.items() if pattern.search(folded)}
+    for kind, phrase in _NOT_KIND.items():
+        if kind in kinds and not _KIND_PATTERNS[kind].search(phrase.sub(" ", folded)):
+            kinds.discard(kind)
     if "waiver" in kinds:
         kinds.discard("sanctions")  # the sanctions it spares did not happen
     if kinds & _PROSPECTIVE:
