@@ -5,7 +5,7 @@ Pure and deterministic, no I/O. `features_for` turns an item's title and text in
 consonant skeletons (so that Grisham, غريشام and Гришэм meet) and translated places as
 fixed keys (Black Sea, البحر الأسود, Черное море), quantities with their scale ("$5bn",
 "5 مليار", "5 млрд"), calendar days and the latest full date stated, content words, and
-the kinds of development (test, delivery, signing, statement...) and ordinals ("a second
+the kinds of development (test, delivery, activation, signing, statement...) and ordinals ("a second
 batch") of the lead. `topic_vocabulary`/`vocabulary_of` give a topic's own names and words
 (from its lexicon forms and seed articles), which say nothing about one event.
 `monitor.story.grouping` compares these with stories.
@@ -29,7 +29,11 @@ _ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "�
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 # Weapon designations ("S-400", "F-35", "С-400", "إس 400") are topic words, not facts.
-_DESIGNATION = re.compile(r"(?<![^\W\d_])([^\W\d_]{1,4})[\s\-‑–]?(\d{2,3})(?!\d)", re.UNICODE)
+# Written with a space only after the prefixes of the weapons of such topics ("S 400",
+# "إس 400", "Су 35"): another short word before a number is not one ("نحو 800 مليون",
+# "of 500 million").
+_DESIGNATION = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]{1,4}[\-‑–]?|(?:s|f|с|ф|su|су|tu|ту|اس|اف|hq|j)\s)"
+                          r"(\d{2,3})(?!\d)", re.UNICODE)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -179,6 +183,12 @@ _TRANSLATED_PLACES: dict[str, tuple[str, ...]] = {
                    "beyaz saray", "maison blanche", "casa bianca", "casa branca", "casa blanca",
                    "weisse haus", "weissen haus", "λευκος οικος", "λευκο οικο", "λευκου οικου",
                    "bela kuca", "bele kuce", "کاخ سفید"),
+    # Legislatures are translated too; the US Congress transliterates (Конгресс, الكونغرس).
+    "house": ("house of representatives", "us house", "u.s. house", "مجلس النواب الامريكي",
+              "مجلس النواب الاميركي", "палата представителей", "палаты представителей",
+              "палате представителей", "temsilciler meclisi", "chambre des representants",
+              "reprasentantenhaus", "camera dei rappresentanti", "مجلس نمایندگان"),
+    "senate": ("senate", "senator", "مجلس الشيوخ", "сенат", "senato", "senat", "مجلس سنا"),
 }
 _PLACE_PATTERN = re.compile("|".join(
     f"(?P<{key}>" + "|".join(re.escape(f) for f in forms) + ")"
@@ -318,7 +328,7 @@ def _stated_day(text: str) -> str | None:
 
 _KIND_STEMS: dict[str, tuple[str, ...]] = {
     "test": ("test", "fired", "live-fire", "firing", "اختبار", "تجرب", "تجارب", "atis", "испыт",
-             "стрельб", "essai", "isprob", "proba", "δοκιμ", "teste"),
+             "стрельб", "essai", "isprob", "proba", "δοκιμ", "teste", "ازمايش"),
     "delivery": ("deliver", "supplies", "supplying", "shipment", "arriv", "تسليم", "توريد", "شحن",
                  "وصول", "وصل", "teslim", "sevkiyat", "поставк", "постав", "поступ", "livraison",
                  "liefer", "consegn", "entreg", "receiv", "took delivery", "تسلم", "استلام", "استلم",
@@ -327,33 +337,57 @@ _KIND_STEMS: dict[str, tuple[str, ...]] = {
                  # as a signing and "توصل" (reached an agreement) as an arrival.
                  "تتسلم", "يتسلم", "نتسلم", "تستلم", "يستلم", "نستلم", "ستتسلم", "سيتسلم", "ستستلم",
                  "سيستلم",
-                 "получ", "teslim al", "recebe", "recoit", "ricev", "erhalt"),
+                 "получ", "teslim al", "recebe", "recoit", "ricev", "erhalt",
+                 # Cargo landing with the parts; Russian "доставлен", Persian "محموله" (a
+                 # shipment) and "تحویل داد/شد" (handed over).
+                 "landed", "lands ", "landing", "iniş yap", "inis yap", "приземл", "доставл",
+                 "доставк", "محموله", "تحويل داد", "تحويل شد"),
     "deal": ("sign", "deal", "contract", "agree", "توقيع", "وقع", "صفقه", "عقد", "اتفاق", "اتفق",
              "anlasma", "imzala", "sozlesme", "контракт", "подпис", "соглаш", "contrat", "accord",
              "vertrag", "unterzeichn", "contratto", "accordo", "assin", "contrato", "acordo"),
+    # Paying for an order: instalments between the deal and the delivery.
+    "payment": ("payment", "paid ", "pays ", "instalment", "installment", "tranche", "платеж",
+                "платёж", "оплат", "транш", "выплат", "odeme", "odedi", "سدد", "تسدد", "يسدد",
+                "سداد", "قسط", "اقساط", "مدفوعات", "پرداخت"),
+    # Leave not to apply sanctions: a decision of its own, not the sanctions it spares.
+    "waiver": ("waiver", "waive", "exempt", "اعفاء", "освобожд", "освободить",
+               "muaf", "معافيت"),
     "sanctions": ("sanction", "عقوبات", "عقوبه", "yaptirim", "санкци", "sanktion", "sanc", "sanzion",
-                  "تحريم"),
+                  "تحريم", "caatsa yaptirim"),
     "removal": ("remov", "expel", "kick", "exclu", "استبعاد", "استبعد", "تستبعد", "يستبعد", "اخراج",
                 "طرد", "cikar", "ihrac", "исключ", "retir", "ausschl", "ausgeschlossen", "esclus"),
     "suspension": ("suspend", "suspension", "freez", "froze", "halt", "تعليق", "تعلق", "يعلق",
                    "تجميد", "askiya", "dondur", "приостан", "замороз", "sospe"),
     "talks": ("talks", "meet", "met ", "summit", "negotiat", "محادثات", "مفاوضات", "لقاء", "قمه",
               "gorus", "muzakere", "переговор", "встреч", "negocia", "pourparler", "verhandl",
-              "colloqui"),
+              "colloqui", "مذاكره", "گفتگو"),
     # More of something already bought or delivered: a new order in the making.
     "expansion": ("expand", "expansion", "additional", "расшир", "наращив", "дополнительн",
                   "genislet", "ilave", "توسيع", "اضافي", "erweiter", "zusatzlich", "supplementaire",
                   "aggiuntiv", "amplia"),
-    "deployment": ("deploy", "stationed", "نشر", "konuslan", "развер", "deploie", "stationier",
-                   "schier", "desdobr"),
+    "deployment": ("deploy", "stationed", "نشر", "تنشر", "ينشر", "konuslan", "развер", "deploie",
+                   "stationier", "schier", "desdobr", "مستقر"),
+    # Putting a delivered system into service: switched on, on combat duty, operational.
+    "activation": ("activat", "switched on", "switches on", "switch on", "operational",
+                   "combat duty", "went live", "into service", "aktif hale", "aktiflestir",
+                   "aktive", "devreye al", "devreye gir", "faaliyete gec", "etkinlestir",
+                   "боевое дежурство", "боевом дежурстве", "активир", "заступил", "в строй",
+                   "в эксплуатаци", "تفعيل", "تفعل", "يفعل", "فعلت", "تشغيل", "دخلت الخدمه",
+                   "دخول الخدمه", "الخدمه الفعليه", "فعال", "عملیاتی", "mise en service",
+                   "operationnel", "in betrieb", "einsatzbereit", "operativ",
+                   "entrou em operac", "entra in servizio"),
     # A reaction or comment: a spokesman's or ministry's word on an earlier development.
     "statement": ("statement", "spokes", "بيان", "المتحدث", "متحدث", "aciklama", "sozcu",
                   "заявлени", "заявил", "официальный представител", "communique", "porte-parole",
-                  "erklarung", "sprecher", "dichiarazion", "portavoce", "declarac", "porta-voz"),
+                  "erklarung", "sprecher", "dichiarazion", "portavoce", "declarac", "porta-voz",
+                  # Reactions: condemning, protesting, vowing to retaliate.
+                  "condemn", "denounc", "retaliat", "kinad", "kiniyor", "kinadi", "kinamak",
+                  "осуди", "осужда", "ندد", "يندد", "تندد", "تدين", "يدين", "ادان", "ادانه",
+                  "محکوم", "condamn", "verurteil", "condena"),
 }
 _KIND_PATTERNS = {
     kind: re.compile(r"(?<![^\W\d_])(?:و|ب|ل|ف|ال|وال|بال|لل)?(?:" +
-                     "|".join(re.escape(s) for s in stems) + ")", re.UNICODE)
+                     "|".join(re.escape(fold(s)) for s in stems) + ")", re.UNICODE)
     for kind, stems in _KIND_STEMS.items()
 }
 
@@ -377,9 +411,19 @@ def _ordinals(lead: str) -> list[int]:
     return sorted({_ORDINAL_OF[w] for w in _words(lead) if w in _ORDINAL_OF})
 
 
+# Set phrases that contain a kind's word but report no such development.
+_NOT_KIND = {"payment": re.compile(r"\b(?:paid|pays|paying) (?:a |an |his |her |their )?"
+                                   r"(?:visit|tribute|attention|respects)")}
+
+
 def _kinds(text: str) -> list[str]:
     folded = fold(text)
     kinds = {kind for kind, pattern in _KIND_PATTERNS.items() if pattern.search(folded)}
+    for kind, phrase in _NOT_KIND.items():
+        if kind in kinds and not _KIND_PATTERNS[kind].search(phrase.sub(" ", folded)):
+            kinds.discard(kind)
+    if "waiver" in kinds:
+        kinds.discard("sanctions")  # the sanctions it spares did not happen
     if kinds & _PROSPECTIVE:
         # "Talks on more deliveries", "supplies may be expanded": the deliveries are what is
         # being discussed, not what happened.

@@ -43,6 +43,12 @@ def test_numbers_and_dates_normalised_across_scripts(text, lang):
     assert features.dates == ["10-05"]
 
 
+def test_a_short_word_before_a_number_is_not_a_designation():
+    # "about 800 million": "نحو" is no weapon prefix; "S 400" and "إس 400" still are.
+    assert features_for("", "سددت الهند نحو 800 مليون دولار", "ar", None, {}).numbers == ["8e+08"]
+    assert features_for("", "a total of 500 million for S 400 and إس 400", "en", None, {}).numbers == ["5e+08"]
+
+
 def test_years_designations_and_small_counts_are_not_quantities():
     features = features_for("", "In 2019 Turkey bought four S-400 batteries; 12 F-35 jets", "en",
                             None, {})
@@ -69,6 +75,23 @@ def test_stated_day_is_the_latest_full_date_in_the_text():
     ("Turkish foreign ministry statement: S-400 purchase is a sovereign decision", "", ["statement"]),
     ("", "قال المتحدث باسم الخارجية الهندية إن نيودلهي على اتصال مع واشنطن بشأن إس-400.", ["statement"]),
     ("МИД Турции заявил, что исключение из программы F-35 несправедливо", "", ["removal", "statement"]),
+    # Putting a delivered system into service is a development of its own.
+    ("Turkey activates first S-400 battery near Ankara", "", ["activation"]),
+    ("Türkiye ilk S-400 bataryasını Ankara yakınında aktif hale getirdi", "", ["activation"]),
+    ("", "Первый дивизион С-400 в Турции заступил на боевое дежурство.", ["activation"]),
+    ("تركيا تفعّل أول بطارية إس-400 قرب أنقرة", "", ["activation"]),
+    ("S-400 batteries in Turkey are now operational, ministry says", "", ["activation"]),
+    ("سامانه اس-۴۰۰ ترکیه عملیاتی شد", "", ["activation"]),
+    # Paying for an order, sparing sanctions and reacting are developments of their own.
+    ("Индия перевела России первый платеж за С-400", "", ["payment"]),
+    ("الهند تدفع أول قسط من ثمن منظومة إس-400", "", ["payment"]),
+    ("Erdogan paid a visit to Moscow for S-400 talks", "", ["talks"]),
+    ("US House passes amendment backing CAATSA waiver for India", "", ["waiver"]),
+    ("Палата представителей поддержала освобождение Индии от санкций CAATSA", "", ["waiver"]),
+    ("Turkey condemns US sanctions, says it will retaliate", "", ["sanctions", "statement"]),
+    ("Dışişleri Bakanlığı: CAATSA yaptırımlarını kınıyoruz", "", ["sanctions", "statement"]),
+    ("ترکیه تحریم‌های آمریکا را محکوم کرد", "", ["sanctions", "statement"]),
+    ("Первая партия С-400 доставлена на авиабазу Мюртед", "", ["delivery"]),
 ])
 def test_kinds_come_from_the_lead(title, text, kinds):
     # Only the headline, else the first sentence: later sentences recall the past.

@@ -593,3 +593,95 @@ def test_the_demos_four_reports_form_one_story_in_any_order():
         states, decisions = _replay_day(list(order), datetime(2026, 11, 20, 8, tzinfo=timezone.utc),
                                         step=timedelta(seconds=1), older=False)
         assert len(states) == 1, [(report[2], d.reason) for report, d in zip(order, decisions)]
+
+
+FIRST_DAYS = [
+    ("Turkey activates first S-400 battery near Ankara",
+     "The first S-400 air-defence battery shipped from Russia has been switched on at a base "
+     "close to Ankara, officials said."),
+    ("Senators press for CAATSA sanctions over Ankara's S-400 purchase",
+     "A bipartisan group of senators asked the administration to apply CAATSA sanctions to "
+     "Turkey after the S-400 delivery."),
+    ("Washington formally removes Turkey from the F-35 programme",
+     "The White House said Turkey's purchase of the S-400 makes its continued participation in "
+     "the F-35 fighter programme impossible."),
+]
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (1, 0, 2), (2, 1, 0)])
+def test_developments_stay_apart_while_few_stories_are_open(order):
+    # Right after start-up no name can be weighed against other stories; the topic's own
+    # names (Turkey, Ankara) shared within the hour are still no evidence of one event.
+    states, decisions = _replay_day([FIRST_DAYS[k] for k in order],
+                                    datetime(2026, 11, 20, 8, tzinfo=timezone.utc), older=False)
+    assert [d.story_id for d in decisions] == [None, None, None], [d.reason for d in decisions]
+    assert len(states) == 3
+
+
+TALKS = {"f35": 4.5, "s400": 4.0, "turkey": 1.5, "united_states": 0.8}
+ACTORS = frozenset({"turkey", "india", "saudi_arabia"})
+
+
+def _vocabulary():
+    from monitor.story.features import topic_vocabulary
+    return topic_vocabulary([], ["Turkey, Ankara and Washington argue over the S-400 and the F-35."])
+TALKS_EN = ("Turkey and US hold talks on Ankara's return to F-35 programme",
+            "Delegations met in Washington on Thursday to discuss a path for Turkey to rejoin the "
+            "F-35 programme, with the S-400 batteries at the centre of the negotiations.")
+TALKS_RU = ("Турция и США провели переговоры о возвращении Анкары в программу F-35",
+            "Делегации встретились для переговоров о возможном возвращении Анкары в программу "
+            "F-35. Ключевым вопросом остаются системы С-400.")
+
+
+def _others(start: datetime) -> list[StoryState]:
+    """Three older stories of other actors, so that names can be weighed."""
+    return [new_story(n, features_for(*text, "en", start - timedelta(days=n), concepts),
+                      start - timedelta(days=n), f"older{n}")
+            for n, (text, concepts) in enumerate([(KURV_AP, INDIA_DEAL), (TRUTHER_SAUDI, SAUDI_DEAL),
+                                                  (KURV_AP, INDIA_DEAL)], start=2)]
+
+
+def test_the_first_report_in_another_language_joins_the_next_morning():
+    start = day("2025-03-20") + timedelta(hours=13)
+    talks = new_story(1, features_for(*TALKS_EN, "en", start, TALKS), start, "a")
+    russian = features_for(*TALKS_RU, "ru", start + timedelta(hours=17), TALKS)
+    decision = assign_story(russian, [talks, *_others(start)], start + timedelta(hours=17), WEEK,
+                            ACTORS, _vocabulary())
+    assert decision.story_id == 1 and "first report in ru" in decision.reason, decision.reason
+    # Two stories of Turkey's talks that day: the Russian report cannot tell which.
+    second = new_story(9, features_for("Turkey and US talks continue in Ankara",
+                                       "Talks on the F-35 went on.", "en",
+                                       start + timedelta(hours=8), TALKS),
+                       start + timedelta(hours=8), "b")
+    decision = assign_story(russian, [talks, second, *_others(start)], start + timedelta(hours=17),
+                            WEEK, ACTORS, _vocabulary())
+    assert decision.story_id is None, decision.reason
+    # Once the story has a Russian report, another Russian one needs evidence of its own.
+    with_ru = add_item(talks, features_for("Переговоры по F-35 продолжаются", "Стороны обсуждают С-400.", "ru",
+                                           start + timedelta(hours=2), TALKS),
+                       start + timedelta(hours=2), "c")
+    decision = assign_story(russian, [with_ru, *_others(start)], start + timedelta(hours=17), WEEK,
+                            ACTORS, _vocabulary())
+    assert decision.story_id is None, decision.reason
+
+
+def test_a_story_of_another_step_does_not_keep_a_report_from_its_own_steps_story():
+    start = day("2019-09-15") + timedelta(hours=10)
+    delivery = {"s400": 6.0, "turkey": 1.5, "delivery": 0.6}
+    first = new_story(1, features_for("First S-400 parts land at Murted air base",
+                                      "The first Russian cargo plane landed at Murted near Ankara.",
+                                      "en", start - timedelta(hours=3), delivery),
+                      start - timedelta(hours=3), "a")
+    second_tr = new_story(2, features_for("S-400'lerin ikinci bataryasının teslimatı tamamlandı",
+                                          "İkinci bataryaya ait malzemelerin sevkiyatı tamamlandı.",
+                                          "tr", start, delivery), start, "b")
+    english = features_for("Turkey completes delivery of second S-400 battery",
+                           "The final flight of the second battery landed at Murted air base.",
+                           "en", start + timedelta(minutes=30), delivery)
+    decision = assign_story(english, [first, second_tr, *_others(start)],
+                            start + timedelta(minutes=30), WEEK, ACTORS)
+    assert decision.story_id == 2, decision.reason
+    # Without the second battery's story it is a new development of the first.
+    decision = assign_story(english, [first, *_others(start)], start + timedelta(minutes=30), WEEK,
+                            ACTORS)
+    assert decision.relation == "new_development" and decision.related_to == 1, decision.reason
