@@ -153,7 +153,7 @@ def test_a_feed_implying_an_unknown_party_is_logged(tmp_path, caplog):
     text = path.read_text(encoding="utf-8").replace(
         "[[topic]]", '[[feed]]\nurl = "https://example.org/rss"\nname = "Ex"\nimplies = ["turky"]\n\n[[topic]]', 1)
     path.write_text(text, encoding="utf-8")
-    with caplog.at_level("WARNING"):
+    with caplog.at_level("WARNING", logger="monitor.poll"):
         runtime = build_runtime(load_config(path, environ={}))
     runtime.close()
     assert "feed Ex: implies 'turky', which no topic's lexicon names (ignored)" in caplog.text
