@@ -382,3 +382,14 @@ def test_links_that_change_encoding_or_tracking_between_fetches_are_one_item(tmp
         [alert] = monitor.alerts()
     assert (first.new_items, second.new_items, second.alerts) == (1, 0, 0)
     assert "https://haber.example/türkiye-s-400?_hsenc=p2ANqtz" in alert["message"]  # as published
+
+
+def test_json_feed_micro_post_without_a_title_alerts_with_its_opening_words(tmp_path):
+    document = {"version": "https://jsonfeed.org/version/1.1", "items": [
+        {"id": "m1", "url": "https://micro.example/m1", "content_html": f"<p>{EN[1]}</p>",
+         "date_published": "2026-03-03T10:00:00Z"}]}
+    with one_feed(tmp_path, Route(json.dumps(document).encode(), "application/feed+json"), "/f.json") as monitor:
+        report = monitor.poll()
+        [alert] = monitor.alerts()
+    assert report.alerts == 1
+    assert alert["title"].startswith("India received the second squadron") and alert["title"].endswith("…")
