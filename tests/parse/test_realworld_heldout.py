@@ -392,4 +392,4 @@ def test_json_feed_micro_post_without_a_title_alerts_with_its_opening_words(tmp_
         report = monitor.poll()
         [alert] = monitor.alerts()
     assert report.alerts == 1
-    assert alert["title"].startswith("India received the second squadron") and alert["title"].endswith("…")
+    assert alert["title"].startswith("India received the second squadron")
