@@ -74,8 +74,21 @@ def _isolate(text: str) -> str:
     return f"{FSI}{text}{PDI}" if any("\u0590" <= ch <= "\u08ff" for ch in text) else text
 
 
+UNTITLED_WORDS = 80  # characters of an untitled item's text that stand for its title
+
+
+def _opening(text: str | None) -> str:
+    """The first words of an untitled item's text (JSON Feed and RSS allow items without
+    a title: micro-posts), cut at a word with "…", so the alert says what it is about."""
+    text = " ".join((text or "").split())
+    if len(text) <= UNTITLED_WORDS:
+        return text
+    cut = text[:UNTITLED_WORDS].rsplit(" ", 1)[0] or text[:UNTITLED_WORDS]
+    return cut.rstrip(",;:") + "…"
+
+
 def format_alert(facts: AlertFacts) -> AlertMessage:
-    headline = _clip(facts.title or "(untitled)", TITLE_CHARS)
+    headline = _clip(facts.title or _opening(facts.snippet) or "(untitled)", TITLE_CHARS)
     # A new item's alert is titled exactly as the feed titled the item, so the analyst
     # recognises it; updates and breaking stories say so first. The topic is in the body.
     if facts.update_summary:

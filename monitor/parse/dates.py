@@ -22,14 +22,11 @@ from __future__ import annotations
 import re
 import warnings
 from datetime import datetime, timezone
+from functools import lru_cache
 
 import feedparser.datetimes as fp_dates
 from dateutil import parser as du_parser
 from dateutil.tz import tzoffset
-
-# dateparser loads its language data on first use (tens of milliseconds); only dates
-# with non-ASCII letters ever reach it.
-from dateparser.date import DateDataParser
 
 MAX_DATE_CHARS = 100  # longer strings are not dates; cut so that no parser sees megabytes
 
@@ -143,13 +140,17 @@ _DATEPARSER_SETTINGS = {
     "TIMEZONE": "UTC", "TO_TIMEZONE": "UTC",
 }
 _FOREIGN_LANGUAGES = ["tr", "ru", "uk", "ar", "fa", "fr", "de", "es", "it", "pt", "en"]
-_foreign_parser: DateDataParser | None = None
+_foreign_parser = None
+FOREIGN_MAX_CHARS = 60  # longer strings are sentences, not dates in another language
 
 
+# Cached: a feed writes its dates one way, and dateparser costs a millisecond or two
+# a string (it tries each language in turn) where feedparser costs microseconds.
+@lru_cache(maxsize=4096)
 def _foreign(text: str) -> datetime | None:
     """A date with month or day names in another language, read by dateparser."""
     global _foreign_parser
-    if not re.search(r"[^\W\d_]{3}", text):
+    if len(text) > FOREIGN_MAX_CHARS or not re.search(r"[^\W\d_]{3}", text):
         return None  # no month or day name to read
     if any(name.upper() not in _ZONES for name in _ZONE_NAME.findall(text)):
         return None
@@ -160,6 +161,9 @@ def _foreign(text: str) -> datetime | None:
     for name, standard in _LEVANTINE_MONTHS:
         text = text.replace(name, standard)
     if _foreign_parser is None:
+        # Imported on first use: a fifth of a second that most runs never need.
+        from dateparser.date import DateDataParser
+
         _foreign_parser = DateDataParser(languages=_FOREIGN_LANGUAGES, settings=_DATEPARSER_SETTINGS)
     try:
         moment = _foreign_parser.get_date_data(text).date_obj

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from functools import lru_cache
 from datetime import datetime, timedelta, timezone
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from monitor.parse.language import detect_language
 from monitor.models import Item, RawEntry
@@ -39,9 +39,20 @@ _INVISIBLE = re.compile(
 )
 _TRACKING_PARAMS = re.compile(
     r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|yclid|_ga|_gl|ocid|cmpid|"
-    r"ito|at_medium|at_campaign|at_custom\d|rss|from|ref|ref_src|src|share|smid|partner|taid)$",
+    r"ito|at_medium|at_campaign|at_custom\d|rss|from|ref|ref_src|src|share|smid|partner|taid|"
+    # Mail and ad platforms' click ids (HubSpot, Marketo, Olytics, Vero, Webtrends,
+    # comScore, TikTok, X, LinkedIn, Google's search result id).
+    r"_hsenc|_hsmi|mkt_tok|oly_enc_id|oly_anon_id|vero_id|vero_conv|wt_mc|wt\.mc_id|wt_zmc|"
+    r"ns_mchannel|ns_source|ns_campaign|ns_linkname|ns_fee|ttclid|twclid|li_fat_id|srsltid|"
+    r"guccounter|guce_referrer|guce_referrer_sig|s_cid|ncid)$",
     re.I,
 )
+# A session id in the path (`;jsessionid=...`) changes per visitor, never per item.
+_SESSION_PARAM = re.compile(r";(?:jsessionid|phpsessid|sid)=[^/?#]*", re.I)
+_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
+# Path characters left as they are; anything else (non-ASCII letters) is percent-encoded,
+# so `/türkiye` and `/t%C3%BCrkiye` are one path.
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 
 
 def clean_text(value: str | None) -> str:
@@ -122,7 +133,9 @@ def canonical_url(url: str | None) -> str:
     if parts.query:
         query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
                            if not _TRACKING_PARAMS.match(k)], doseq=True)
-    path = parts.path or "/"
+    path = _SESSION_PARAM.sub("", parts.path) or "/"
+    if not path.isascii() or "%" in path:
+        path = _ESCAPE.sub(lambda m: m.group(0).upper(), quote(path, safe=_PATH_SAFE))
     return urlunsplit((scheme, netloc, path, query, ""))
 
 

@@ -155,3 +155,11 @@ def test_a_chat_service_without_titles_still_shows_a_digest_heading_once():
     assert fitted.body_html.startswith("<p><b>[feed-monitor] Hourly digest: 2 stories</b></p>")
     alert = fit_message(format_alert(facts()), title_max=0, body_max=4096, html=False)
     assert alert.body.count("Turkey activates S-400") == 1  # an alert's title is not repeated
+
+
+def test_an_untitled_item_is_titled_by_its_opening_words():
+    text = "Ankara switched on the second S-400 battery near the capital today, officials in the ministry said."
+    message = format_alert(facts(title="", snippet=text))
+    assert message.title == "Ankara switched on the second S-400 battery near the capital today, officials…"
+    assert format_alert(facts(title="", snippet="S-400 live.")).title == "S-400 live."
+    assert format_alert(facts(title="", snippet="")).title == "(untitled)"

@@ -141,3 +141,18 @@ def test_entries_without_ids_are_told_apart_by_link_else_content():
     items = identities([entry(None, "https://n.example/1", "One"), entry(None, None, "Two"), entry(None, None, "Three")])
     assert items[0].guid == "https://n.example/1"
     assert items[1].guid != items[2].guid
+
+
+@pytest.mark.parametrize("first, second", [
+    ("https://haber.example/türkiye-s-400", "https://haber.example/t%c3%bcrkiye-s-400"),  # escaped or not
+    ("https://ex.example/a?id=4", "https://ex.example/a?_hsenc=p2&_hsmi=1&mkt_tok=abc&id=4"),  # mail tracking
+    ("https://ex.example/a?id=4", "https://ex.example/a?id=4&WT.mc_id=rss&ttclid=9"),
+    ("https://ex.example/story/7", "https://ex.example/story/7;jsessionid=A1B2C3"),  # a session in the path
+])
+def test_identity_url_folds_what_changes_per_visit_or_encoding(first, second):
+    assert identity_url(first) == identity_url(second)
+
+
+def test_identity_url_keeps_an_escaped_slash_and_real_parameters_apart():
+    assert identity_url("https://ex.example/a%2Fb") != identity_url("https://ex.example/a/b")
+    assert identity_url("https://ex.example/a?id=4") != identity_url("https://ex.example/a?id=5")

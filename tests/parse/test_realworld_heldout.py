@@ -368,3 +368,28 @@ def test_identity_one_guid_in_two_outlets_is_two_items_and_one_item_in_two_feeds
     # call); the item in both feeds of the outlet is stored and alerted once.
     assert report.new_items == 3 and sorted(r["title"] for r in rows) == sorted([EN[0], EG[0], RU[0]])
     assert len(alerts) == report.alerts == len({r["story_id"] for r in rows})
+
+
+def test_links_that_change_encoding_or_tracking_between_fetches_are_one_item(tmp_path):
+    poll1 = [{"title": TR[0], "link": "https://haber.example/türkiye-s-400?_hsenc=p2ANqtz", "description": TR[1]}]
+    poll2 = [{"title": TR[0] + " (güncellendi)", "link": "https://haber.example/t%C3%BCrkiye-s-400;jsessionid=A1",
+              "description": TR[1] + " Bakanlık doğruladı."}]
+    route = sequence(Route(rss(poll1).encode(), RSS), Route(rss(poll2).encode(), RSS))
+    with one_feed(tmp_path, route) as monitor:
+        first = monitor.poll()
+        second = monitor.poll()
+        [row] = monitor.items()
+        [alert] = monitor.alerts()
+    assert (first.new_items, second.new_items, second.alerts) == (1, 0, 0)
+    assert "https://haber.example/türkiye-s-400?_hsenc=p2ANqtz" in alert["message"]  # as published
+
+
+def test_json_feed_micro_post_without_a_title_alerts_with_its_opening_words(tmp_path):
+    document = {"version": "https://jsonfeed.org/version/1.1", "items": [
+        {"id": "m1", "url": "https://micro.example/m1", "content_html": f"<p>{EN[1]}</p>",
+         "date_published": "2026-03-03T10:00:00Z"}]}
+    with one_feed(tmp_path, Route(json.dumps(document).encode(), "application/feed+json"), "/f.json") as monitor:
+        report = monitor.poll()
+        [alert] = monitor.alerts()
+    assert report.alerts == 1
+    assert alert["title"].startswith("India received the second squadron")
