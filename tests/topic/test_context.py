@@ -196,3 +196,17 @@ def test_russias_forces_beside_a_trade_still_imply_turkey(topic):
     # Russia's forces with a delivery: the language implies Turkey, which outweighs them
     result = match_item(topic, "Rus ordusu: S-400'lerin ikinci parti teslimatı başladı", "", "tr")
     assert result.matched and implied(result), explain(result)
+
+
+@pytest.mark.parametrize("title", [
+    "Rusya yeni S-400 alayını Arktik'e yerleştirdi",  # Russia deploying
+    "Rusya S-400 ile hipersonik bir hedefi test atışında vurdu",  # Russia testing
+])
+def test_russia_testing_or_deploying_implies_no_turkey(topic, title):
+    result = match_item(topic, title, "", "tr")
+    assert not result.matched and not implied(result), explain(result)
+
+
+def test_russia_with_a_trade_still_implies_turkey(topic):
+    result = match_item(topic, "Rusya S-400'lerin teslimat tarihini açıkladı", "", "tr")
+    assert result.matched, explain(result)
