@@ -5,92 +5,37 @@ Pure and deterministic, no I/O. `features_for` turns an item's title and text in
 consonant skeletons (so that Grisham, غريشام and Гришэм meet) and translated places as
 fixed keys (Black Sea, البحر الأسود, Черное море), quantities with their scale ("$5bn",
 "5 مليار", "5 млрд"), calendar days and the latest full date stated, content words, and
-the kinds of development (test, delivery, activation, signing, statement...) and ordinals ("a second
-batch") of the lead. `topic_vocabulary`/`vocabulary_of` give a topic's own names and words
+the kinds of development (`monitor.story.kinds`) and ordinals ("a second batch") of
+the lead. `topic_vocabulary`/`vocabulary_of` give a topic's own names and words
 (from its lexicon forms and seed articles), which say nothing about one event.
 `monitor.story.grouping` compares these with stories.
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
-import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
-# ---------------------------------------------------------------------------
-# Text normalisation
+# Text normalisation and kinds of development have modules of their own; `fold` and
+# `skeleton` are re-exported here for callers that import them from this module.
+from monitor.story.kinds import kinds_of, lead_of, ordinals_of
+from monitor.story.text import fold, skeleton
+from monitor.story.text import words as words_of
 
-_ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
-_ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه",
-                              "ؤ": "و", "ئ": "ي", "ک": "ك", "ی": "ي"})
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+__all__ = [
+    "MINHASH_SIZE", "StoryFeatures", "TopicVocabulary", "entity_match", "features_for", "fold",
+    "iso", "kinds_of", "minhash", "minhash_similarity", "parse_iso", "skeleton", "stable_hash",
+    "topic_vocabulary", "utc", "vocabulary_of",
+]
+
 # Weapon designations ("S-400", "F-35", "С-400", "إس 400") are topic words, not facts.
 # Written with a space only after the prefixes of the weapons of such topics ("S 400",
 # "إس 400", "Су 35"): another short word before a number is not one ("نحو 800 مليون",
 # "of 500 million").
 _DESIGNATION = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]{1,4}[\-‑–]?|(?:s|f|с|ф|su|су|tu|ту|اس|اف|hq|j)\s)"
                           r"(\d{2,3})(?!\d)", re.UNICODE)
-
-
-@functools.lru_cache(maxsize=4096)
-def _strip_marks(char: str) -> str:
-    # NFKD would split Arabic/Cyrillic letters we keep (й, ё); only Latin/Greek lose marks.
-    if ord(char) < 0x80 or ord(char) >= 0x400:
-        return char
-    decomposed = unicodedata.normalize("NFKD", char)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def fold(text: str) -> str:
-    """Case-, accent- and Arabic-variant-insensitive form used for every comparison."""
-    text = unicodedata.normalize("NFKC", text).translate(_DIGITS)
-    text = _ARABIC_DIACRITICS.sub("", text).translate(_ARABIC_FOLD)
-    text = text.replace("ı", "i").replace("İ", "I")
-    if not text.isascii():
-        text = "".join(map(_strip_marks, text))
-    return text.casefold()
-
-
-def _words(text: str) -> list[str]:
-    return [w.split("'")[0].split("’")[0] for w in _WORD.findall(fold(text))]
-
-
-# ---------------------------------------------------------------------------
-# Transliteration to a consonant skeleton, so a name matches across scripts.
-
-_CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-                     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n",
-                      "o", "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "sh", "", "y", "",
-                      "e", "yu", "ya"]))
-_GREEK = dict(zip("αβγδεζηθικλμνξοπρσςτυφχψω",
-                  ["a", "v", "g", "d", "e", "z", "i", "th", "i", "k", "l", "m", "n", "x", "o", "p",
-                   "r", "s", "s", "t", "i", "f", "kh", "ps", "o"]))
-_ARABIC = {"ب": "b", "ت": "t", "ث": "s", "ج": "j", "ح": "h", "خ": "kh", "د": "d", "ذ": "z",
-           "ر": "r", "ز": "z", "س": "s", "ش": "sh", "ص": "s", "ض": "d", "ط": "t", "ظ": "z",
-           "ع": "", "غ": "gh", "ف": "f", "ق": "q", "ك": "k", "ل": "l", "م": "m", "ن": "n",
-           "ه": "h", "و": "w", "ي": "y", "ا": "a", "ء": "", "پ": "p", "چ": "ch", "گ": "g",
-           "ژ": "zh", "ڤ": "v"}
-# Sound classes: letters a script may write for one sound fall together (p/b, v/f, g/k/q/c,
-# z/s, d/t); vowels and the semivowels h, w, y are dropped because Arabic omits short
-# vowels and writes long ones with the same letters as w and y.
-_CLASSES = str.maketrans("pvgqcdzjx", "bfkkktssk")
-
-
-def skeleton(word: str) -> str:
-    """Consonant skeleton of a (folded) word in any of Latin, Cyrillic, Greek, Arabic."""
-    out = []
-    for ch in word:
-        out.append(_CYRILLIC.get(ch) or _GREEK.get(ch) or _ARABIC.get(ch) or ch)
-    latin = "".join(out)
-    latin = latin.replace("ng", "n").replace("sh", "s").replace("ch", "k").replace("kh", "k")
-    latin = latin.replace("gh", "k").replace("th", "t").replace("ph", "f").replace("ts", "s")
-    latin = re.sub(r"[^a-z]", "", latin).translate(_CLASSES)
-    latin = re.sub(r"[aeiouhwy]", "", latin)
-    return re.sub(r"(.)\1+", r"\1", latin)
 
 
 # ---------------------------------------------------------------------------
@@ -324,122 +269,6 @@ def _stated_day(text: str) -> str | None:
 
 
 # ---------------------------------------------------------------------------
-# Kinds of development: what happened, independent of the topic vocabulary.
-
-_KIND_STEMS: dict[str, tuple[str, ...]] = {
-    "test": ("test", "fired", "live-fire", "firing", "اختبار", "تجرب", "تجارب", "atis", "испыт",
-             "стрельб", "essai", "isprob", "proba", "δοκιμ", "teste", "ازمايش"),
-    "delivery": ("deliver", "supplies", "supplying", "shipment", "arriv", "تسليم", "توريد", "شحن",
-                 "وصول", "وصل", "teslim", "sevkiyat", "поставк", "постав", "поступ", "livraison",
-                 "liefer", "consegn", "entreg", "receiv", "took delivery", "تسلم", "استلام", "استلم",
-                 # Arabic present tense: "تتسلم"/"يتسلم" (receives), "تستلم"/"يستلم"; spelt out
-                 # rather than allowing every verb prefix, which would read "توقع" (expects)
-                 # as a signing and "توصل" (reached an agreement) as an arrival.
-                 "تتسلم", "يتسلم", "نتسلم", "تستلم", "يستلم", "نستلم", "ستتسلم", "سيتسلم", "ستستلم",
-                 "سيستلم",
-                 "получ", "teslim al", "recebe", "recoit", "ricev", "erhalt",
-                 # Cargo landing with the parts; Russian "доставлен", Persian "محموله" (a
-                 # shipment) and "تحویل داد/شد" (handed over).
-                 "landed", "lands ", "landing", "iniş yap", "inis yap", "приземл", "доставл",
-                 "доставк", "محموله", "تحويل داد", "تحويل شد"),
-    "deal": ("sign", "deal", "contract", "agree", "توقيع", "وقع", "صفقه", "عقد", "اتفاق", "اتفق",
-             "anlasma", "imzala", "sozlesme", "контракт", "подпис", "соглаш", "contrat", "accord",
-             "vertrag", "unterzeichn", "contratto", "accordo", "assin", "contrato", "acordo"),
-    # Paying for an order: instalments between the deal and the delivery.
-    "payment": ("payment", "paid ", "pays ", "instalment", "installment", "tranche", "платеж",
-                "платёж", "оплат", "транш", "выплат", "odeme", "odedi", "سدد", "تسدد", "يسدد",
-                "سداد", "قسط", "اقساط", "مدفوعات", "پرداخت"),
-    # Leave not to apply sanctions: a decision of its own, not the sanctions it spares.
-    "waiver": ("waiver", "waive", "exempt", "اعفاء", "освобожд", "освободить",
-               "muaf", "معافيت"),
-    "sanctions": ("sanction", "عقوبات", "عقوبه", "yaptirim", "санкци", "sanktion", "sanc", "sanzion",
-                  "تحريم", "caatsa yaptirim"),
-    "removal": ("remov", "expel", "kick", "exclu", "استبعاد", "استبعد", "تستبعد", "يستبعد", "اخراج",
-                "طرد", "cikar", "ihrac", "исключ", "retir", "ausschl", "ausgeschlossen", "esclus"),
-    "suspension": ("suspend", "suspension", "freez", "froze", "halt", "تعليق", "تعلق", "يعلق",
-                   "تجميد", "askiya", "dondur", "приостан", "замороз", "sospe"),
-    "talks": ("talks", "meet", "met ", "summit", "negotiat", "محادثات", "مفاوضات", "لقاء", "قمه",
-              "gorus", "muzakere", "переговор", "встреч", "negocia", "pourparler", "verhandl",
-              "colloqui", "مذاكره", "گفتگو"),
-    # More of something already bought or delivered: a new order in the making.
-    "expansion": ("expand", "expansion", "additional", "расшир", "наращив", "дополнительн",
-                  "genislet", "ilave", "توسيع", "اضافي", "erweiter", "zusatzlich", "supplementaire",
-                  "aggiuntiv", "amplia"),
-    "deployment": ("deploy", "stationed", "نشر", "تنشر", "ينشر", "konuslan", "развер", "deploie",
-                   "stationier", "schier", "desdobr", "مستقر"),
-    # Putting a delivered system into service: switched on, on combat duty, operational.
-    "activation": ("activat", "switched on", "switches on", "switch on", "operational",
-                   "combat duty", "went live", "into service", "aktif hale", "aktiflestir",
-                   "aktive", "devreye al", "devreye gir", "faaliyete gec", "etkinlestir",
-                   "боевое дежурство", "боевом дежурстве", "активир", "заступил", "в строй",
-                   "в эксплуатаци", "تفعيل", "تفعل", "يفعل", "فعلت", "تشغيل", "دخلت الخدمه",
-                   "دخول الخدمه", "الخدمه الفعليه", "فعال", "عملیاتی", "mise en service",
-                   "operationnel", "in betrieb", "einsatzbereit", "operativ",
-                   "entrou em operac", "entra in servizio"),
-    # A reaction or comment: a spokesman's or ministry's word on an earlier development.
-    "statement": ("statement", "spokes", "بيان", "المتحدث", "متحدث", "aciklama", "sozcu",
-                  "заявлени", "заявил", "официальный представител", "communique", "porte-parole",
-                  "erklarung", "sprecher", "dichiarazion", "portavoce", "declarac", "porta-voz",
-                  # Reactions: condemning, protesting, vowing to retaliate.
-                  "condemn", "denounc", "retaliat", "kinad", "kiniyor", "kinadi", "kinamak",
-                  "осуди", "осужда", "ندد", "يندد", "تندد", "تدين", "يدين", "ادان", "ادانه",
-                  "محکوم", "condamn", "verurteil", "condena"),
-}
-_KIND_PATTERNS = {
-    kind: re.compile(r"(?<![^\W\d_])(?:و|ب|ل|ف|ال|وال|بال|لل)?(?:" +
-                     "|".join(re.escape(fold(s)) for s in stems) + ")", re.UNICODE)
-    for kind, stems in _KIND_STEMS.items()
-}
-
-
-_PROSPECTIVE = frozenset({"expansion"})
-
-_ORDINALS = {
-    1: ("first", "premier", "premiere", "ilk", "birinci", "первый", "первая", "первую", "первой",
-        "первые", "الاول", "الاولى", "اول", "primeiro", "primeira", "primo", "prima", "erste", "ersten"),
-    2: ("second", "deuxieme", "ikinci", "второй", "вторая", "вторую", "вторые", "الثاني", "الثانيه",
-        "segundo", "segunda", "secondo", "seconda", "zweite", "zweiten"),
-    3: ("third", "troisieme", "ucuncu", "третий", "третья", "третью", "الثالث", "الثالثه",
-        "terceiro", "terceira", "terzo", "terza", "dritte", "dritten"),
-    4: ("fourth", "dorduncu", "четвертый", "четвертая", "الرابع", "الرابعه", "quarto", "vierte"),
-}
-_ORDINAL_OF = {word: n for n, words in _ORDINALS.items() for word in words}
-
-
-def _ordinals(lead: str) -> list[int]:
-    """Ordinals in the lead ("a second batch", "ikinci parti"): successive developments."""
-    return sorted({_ORDINAL_OF[w] for w in _words(lead) if w in _ORDINAL_OF})
-
-
-# Set phrases that contain a kind's word but report no such development.
-_NOT_KIND = {"payment": re.compile(r"\b(?:paid|pays|paying) (?:a |an |his |her |their )?"
-                                   r"(?:visit|tribute|attention|respects)")}
-
-
-def _kinds(text: str) -> list[str]:
-    folded = fold(text)
-    kinds = {kind for kind, pattern in _KIND_PATTERNS.items() if pattern.search(folded)}
-    for kind, phrase in _NOT_KIND.items():
-        if kind in kinds and not _KIND_PATTERNS[kind].search(phrase.sub(" ", folded)):
-            kinds.discard(kind)
-    if "waiver" in kinds:
-        kinds.discard("sanctions")  # the sanctions it spares did not happen
-    if kinds & _PROSPECTIVE:
-        # "Talks on more deliveries", "supplies may be expanded": the deliveries are what is
-        # being discussed, not what happened.
-        kinds.discard("delivery")
-    return sorted(kinds)
-
-
-def _lead(title: str, text: str) -> str:
-    """The headline, else the first sentence: where a report says what happened; later
-    sentences recall earlier developments ("India had signed a $5bn deal in 2018")."""
-    if title.strip():
-        return title
-    return re.split(r"(?<=[.!?؟])\s+|\n", text.strip(), maxsplit=1)[0][:300]
-
-
-# ---------------------------------------------------------------------------
 # Near-duplicate signature: MinHash over word 3-shingles.
 
 MINHASH_SIZE = 64
@@ -532,7 +361,7 @@ def features_for(title: str, text: str, lang: str, published: datetime | None,
     """Everything the grouping needs from one item; computed once, stored with the item."""
     title, text = title or "", text or ""
     body = f"{title}\n{text}"
-    words = _words(body)
+    words = words_of(body)
     terms = sorted({w for w in words if len(w) > 2 and w not in _STOPWORDS and not w.isdigit()})
     return StoryFeatures(
         lang=lang or "und",
@@ -544,9 +373,9 @@ def features_for(title: str, text: str, lang: str, published: datetime | None,
         entities=sorted(set(_entity_keys(title, text)) | set(_place_keys(body))),
         numbers=sorted(set(_numbers(body))),
         dates=sorted(set(_dates(body))),
-        kinds=_kinds(_lead(title, text)),
+        kinds=kinds_of(lead_of(title, text)),
         fingerprint=hashlib.sha1(" ".join(words).encode()).hexdigest()[:16],
-        ordinals=_ordinals(_lead(title, text)),
+        ordinals=ordinals_of(lead_of(title, text)),
         stated_day=_stated_day(body),
     )
 
@@ -575,7 +404,7 @@ def topic_vocabulary(phrases: Iterable[str] = (), texts: Iterable[str] = ()) -> 
     """
     names, words = set(), set()
     for phrase in phrases:
-        phrase_words = _words(phrase.replace("*", ""))
+        phrase_words = words_of(phrase.replace("*", ""))
         for word in phrase_words:
             if len(word) > 2 and not word.isdigit():
                 words.add(word)
@@ -586,7 +415,7 @@ def topic_vocabulary(phrases: Iterable[str] = (), texts: Iterable[str] = ()) -> 
             names |= {key for key in map(skeleton, capitalised) if len(key) >= 3}
     for text in texts:
         names |= {k.lstrip("~") for k in _entity_keys("", text)}
-        words |= {w for w in _words(text) if len(w) > 2 and not w.isdigit()}
+        words |= {w for w in words_of(text) if len(w) > 2 and not w.isdigit()}
     return TopicVocabulary(frozenset(names), frozenset(words - _STOPWORDS))
 
 

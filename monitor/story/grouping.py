@@ -313,7 +313,8 @@ def _new_language_pair(features: StoryFeatures, scored: list[tuple[Evidence, Sto
     """
     mine = leading_actors(features.concepts, actors)
     t = features.event_time
-    if not TUNING.language_pair_hours or not mine or t is None or not features.kinds:
+    if (not TUNING.language_pair_hours or not mine or t is None or not features.kinds
+            or features.lang in ("", "und")):  # an unknown language is no new language
         return None
     span = timedelta(hours=TUNING.language_pair_hours)
     kin = [(e, s) for e, s in scored

@@ -137,7 +137,7 @@ def test_expanded_supplies_are_a_new_order_not_a_delivery(lead, kinds):
 
 
 def test_arabic_present_and_future_tense_of_receiving_is_a_delivery():
-    from monitor.story.features import _kinds
+    from monitor.story.kinds import kinds_of as _kinds
 
     # "receives", "will receive", "takes delivery of": each a delivery, whatever the tense.
     for lead in ("مصر تتسلم أول بطارية من المنظومة", "الجيش سيتسلم الشحنة الأخيرة الشهر المقبل",
