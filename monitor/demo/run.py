@@ -27,6 +27,10 @@ def _routes() -> dict[str, Route]:
     }
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def write_demo_config(workdir: Path, feeds: FeedServer, webhook: WebhookReceiver) -> Path:
     lexicon = PROJECT / "config" / "topics" / "s400-f35.toml"
     seeds = PROJECT / "seeds"
@@ -74,8 +78,8 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
         try:
             report = poll_once(store, runtime, everything=True)
             sent = send_due_alerts(store, targets, config.alerts)
-            echo(f"\nFirst poll: {report.feeds} feeds, {report.new_items} new items, "
-                 f"{report.matched} matched, {report.alerts} alerts queued, {sent.sent} delivered.\n")
+            echo(f"\nFirst poll: {_n(report.feeds, 'feed')}, {_n(report.new_items, 'new item')}, "
+                 f"{report.matched} matched, {_n(report.alerts, 'alert')} queued, {sent.sent} delivered.\n")
             echo("Matched items (monitor matches):")
             for row in store.list_matches(limit=20):
                 echo(f"  #{row['id']} [{row['lang']}] score {row['score']:.1f} story s{row['story']}: {row['title']}")
@@ -85,7 +89,7 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
             report2 = poll_once(store, runtime, everything=True)
             sent2 = send_due_alerts(store, targets, config.alerts)
             echo(f"\nSecond poll: {report2.not_modified} of {report2.feeds} feeds not modified, "
-                 f"{report2.new_items} new items, {sent2.sent} alerts: nothing repeats.")
+                 f"{_n(report2.new_items, 'new item')}, {_n(sent2.sent, 'alert')}: nothing repeats.")
         finally:
             runtime.close()
             store.close()

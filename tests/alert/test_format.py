@@ -155,3 +155,9 @@ def test_a_chat_service_without_titles_still_shows_a_digest_heading_once():
     assert fitted.body_html.startswith("<p><b>[feed-monitor] Hourly digest: 2 stories</b></p>")
     alert = fit_message(format_alert(facts()), title_max=0, body_max=4096, html=False)
     assert alert.body.count("Turkey activates S-400") == 1  # an alert's title is not repeated
+
+
+def test_counts_read_in_the_right_number():
+    one, three = format_alert(facts(outlets=1)), format_alert(facts(outlets=3))
+    assert "Story #7: 1 outlet in ar, en" in one.body and "Story #7: 3 outlets in" in three.body
+    assert "1 outlet in" in one.body_html and "(s)" not in one.body + three.body_html

@@ -349,3 +349,13 @@ def test_a_reader_closing_stdout_early_is_no_error(tmp_path):
     assert (code, errors) == (141, b"")  # as a tool killed by SIGPIPE; no "Broken pipe" message
     first, code, errors = _first_line_then_close(["topic", "show"])
     assert first and (code, errors) == (141, b"")
+
+
+def test_counts_read_in_the_right_number(polled):
+    from monitor.cli.common import counted
+
+    assert [counted(n, "alert") for n in (0, 1, 2)] == ["0 alerts", "1 alert", "2 alerts"]
+    assert counted(1, "new item") == "1 new item" and counted(3, "story", "stories") == "3 stories"
+    invoke, _ = polled
+    polled_again = invoke("poll", "--all").output
+    assert "Polled 1 feed in " in polled_again and "0 new items" in polled_again and "0 alerts queued" in polled_again
