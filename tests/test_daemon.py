@@ -227,7 +227,7 @@ def test_alerts_command_shows_each_targets_state_and_retry_and_test_work(tmp_pat
 
         down.down = False
         retried = run_cli(config, "alerts", "retry", str(alert_id))
-        assert retried.returncode == 0 and "1 alert(s) queued" in retried.stdout
+        assert retried.returncode == 0 and "1 alert queued for another try" in retried.stdout
         run_cli(config, "poll")
         assert references(webhook_texts(down)) == [alert_id] == references(webhook_texts(up))
         assert run_cli(config, "alerts", "retry", str(alert_id)).returncode == 1  # already delivered

@@ -55,7 +55,7 @@ def test_no_secret_in_logs_errors_or_cli_output(tmp_path):
         outputs = []
         poll = run_cli(config, "poll", env=env)
         outputs.append(poll.stdout + poll.stderr)
-        assert "1 alerts queued" in poll.stdout and "0 sent, 1 failed" in poll.stdout, poll.stdout + poll.stderr
+        assert "1 alert queued" in poll.stdout and "0 sent, 1 failed" in poll.stdout, poll.stdout + poll.stderr
         with DaemonProcess(config, tmp_path / "daemon.log", env=env) as daemon:
             assert wait_for(lambda: hook.attempts >= 3, 20), daemon.log()
             time.sleep(1)

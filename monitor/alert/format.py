@@ -59,6 +59,10 @@ class AlertFacts:
     gist_lang: str | None = None
 
 
+def _outlets(count: int) -> str:
+    return f"{count} outlet" + ("" if count == 1 else "s")
+
+
 def safe_link(url: str | None) -> str | None:
     if url and url.lower().startswith(("http://", "https://")) and not any(c in url for c in "\"'<> \n"):
         return url
@@ -112,7 +116,7 @@ def format_alert(facts: AlertFacts) -> AlertMessage:
     lines.append(f"Topic: {facts.topic} · source: {facts.feed} · language: {facts.lang}"
                  + (f" · published {facts.published}" if facts.published else ""))
     if facts.story_id is not None:
-        lines.append(f"Story #{facts.story_id}: {facts.outlets} outlet(s)" + (f" in {', '.join(facts.langs)}" if facts.langs else ""))
+        lines.append(f"Story #{facts.story_id}: {_outlets(facts.outlets)}" + (f" in {', '.join(facts.langs)}" if facts.langs else ""))
     lines.append(f"Why: {why} (score {facts.score:.1f}, threshold {facts.threshold:.1f})")
     if facts.snippet:
         lines += ["", _isolate(_clip(facts.snippet, SNIPPET_CHARS))]
@@ -131,7 +135,7 @@ def format_alert(facts: AlertFacts) -> AlertMessage:
         meta += f" · published {esc(facts.published)}"
     parts.append(f"<p>{meta}</p>")
     if facts.story_id is not None:
-        parts.append(f"<p>Story #{facts.story_id}: {facts.outlets} outlet(s)"
+        parts.append(f"<p>Story #{facts.story_id}: {_outlets(facts.outlets)}"
                      + (f" in {esc(', '.join(facts.langs))}" if facts.langs else "") + "</p>")
     parts.append(f"<p><b>Why:</b> {esc(why)} (score {facts.score:.1f}, threshold {facts.threshold:.1f})</p>")
     if facts.snippet:
@@ -277,7 +281,7 @@ def format_digest(heading: str, intro: str, entries: list[DigestEntry]) -> Alert
         if entry.story_id is not None:
             facts.append(f"story #{entry.story_id}")
         if entry.outlets:
-            facts.append(f"{entry.outlets} outlet(s)")
+            facts.append(_outlets(entry.outlets))
         if entry.langs:
             facts.append(", ".join(entry.langs))
         link = safe_link(entry.url)

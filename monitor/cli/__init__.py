@@ -1,13 +1,36 @@
 """The `monitor` command: a thin layer over the library, one module per command group."""
 from __future__ import annotations
 
+import os
+import sys
+
 import click
 
 from monitor import __version__
 from monitor.cli.common import App, resolve_config_path
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Commands(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _reader_went_away()
+
+
+def _reader_went_away():
+    """Stdout's reader closed it (`monitor matches | head -1`): stop quietly, as a tool
+    killed by SIGPIPE does (exit 141), instead of click's generic exit 1. Stdout is
+    pointed at /dev/null first so flushing at exit cannot raise again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (tests' runner)
+        pass
+    sys.exit(141)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
     "--config",
     "config_path",

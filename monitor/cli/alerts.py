@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from monitor.cli import cli
-from monitor.cli.common import App, emit_json, json_option, pass_app
+from monitor.cli.common import App, counted, emit_json, json_option, pass_app
 
 STATUSES = ["pending", "sent", "failed", "expired"]
 
@@ -42,7 +42,7 @@ def alerts(ctx: click.Context, status: str | None, limit: int, as_json: bool) ->
         waiting = row["status"] in ("pending", "failed")
         timing = f", next try {row['next_attempt_at']} · expires {row['expires_at']}" if waiting else ""
         click.echo(f"#{row['id']} {row['status']} {row['kind']} · created {row['created_at']} · "
-                   f"{row['attempts']} round(s){timing}")
+                   f"{counted(row['attempts'], 'round')}{timing}")
         click.echo(f"    {_one_line(row['title'], 100)}")
         for target in row["targets"]:
             click.echo("    -> " + _target_line(target))
@@ -93,7 +93,7 @@ def alerts_retry(app: App, alert_id: int | None, all_failed: bool) -> None:
         if alert["status"] == "sent":
             raise click.ClickException(f"alert {alert_id} was already delivered to every target")
     count = store.retry_alerts(now, alert_id, new_expiry=expiry)
-    click.echo(f"{count} alert(s) queued for another try.")
+    click.echo(f"{counted(count, 'alert')} queued for another try.")
 
 
 @alerts.command("test")

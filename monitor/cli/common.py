@@ -61,6 +61,11 @@ def check_topic(topics, name: str | None) -> list:
     return chosen
 
 
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """"1 alert", "2 alerts", "0 alerts": `number` with `noun` in the right number."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
 def resolve_config_path(option: str | None) -> Path:
     return Path(option or os.environ.get("MONITOR_CONFIG") or DEFAULT_CONFIG)
 

@@ -7,7 +7,7 @@ import sys
 import click
 
 from monitor.cli import cli
-from monitor.cli.common import App, emit_json, json_option, pass_app
+from monitor.cli.common import App, counted, emit_json, json_option, pass_app
 
 
 @cli.command()
@@ -94,10 +94,11 @@ def poll(app: App, everything: bool, no_send: bool, quiet: bool, as_json: bool) 
         emit_json(summary)
     else:
         click.echo(
-            f"Polled {report.feeds} feeds in {report.seconds:.1f}s: {report.new_items} new items, "
-            f"{report.matched} matched, {report.alerts} alerts queued"
+            f"Polled {counted(report.feeds, 'feed')} in {report.seconds:.1f}s: "
+            f"{counted(report.new_items, 'new item')}, {report.matched} matched, "
+            f"{counted(report.alerts, 'alert')} queued"
             + (f", {sent.sent} sent, {sent.failed} failed" if sent else "")
-            + (f"; {report.failed} feeds failed (see `monitor feeds`)" if report.failed else "")
+            + (f"; {counted(report.failed, 'feed')} failed (see `monitor feeds`)" if report.failed else "")
         )
     store.update_search_index()  # last: the summary and the alerts do not wait for it
 
@@ -161,7 +162,7 @@ def status(app: App, as_json: bool) -> None:
                f"{a['expired']} expired, {a['held']} held for digests")
     for row in info["alert_problems"]:
         state = f"next try {row['next_attempt_at']}" if row["status"] == "failed" else "EXPIRED, not delivered"
-        click.echo(f"  alert {row['id']} {row['status']} after {row['attempts']} round(s), {state}: "
+        click.echo(f"  alert {row['id']} {row['status']} after {counted(row['attempts'], 'round')}, {state}: "
                    f"{' '.join((row['last_error'] or '').split())[:160]}")
     c = info["counts"]
     click.echo(f"Stored:    {c['items']} items, {c['matches']} matches, {c['stories']} stories")
@@ -169,5 +170,5 @@ def status(app: App, as_json: bool) -> None:
         click.echo("Job errors: " + ", ".join(f"{k.split('.', 1)[1]} {k.split('.')[0].replace('job_', '')} x{v}"
                                               for k, v in sorted(errors.items())))
     for row in failing:
-        click.echo(f"  failing feed {row['id']} {row['feed']}: {row['error_count']} errors, last: {row['last_error']}, next try {row['next_check_at']}")
+        click.echo(f"  failing feed {row['id']} {row['feed']}: {counted(row['error_count'], 'error')}, last: {row['last_error']}, next try {row['next_check_at']}")
     click.echo(f"Database:  {info['database']}")

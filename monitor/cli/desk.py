@@ -209,7 +209,7 @@ def web(app: App, host: str, port: int) -> None:
     Canned queries (latest matches with their stories, a story's reports,
     failing feeds, undelivered alerts, search), facets by topic, language and
     feed, full-text search, JSON and CSV of every view. Needs the optional
-    extra: pip install 'feed-monitor[web]'.
+    extra: from a clone, pip install '.[web]' (`make install` has it).
 
     \b
     Examples:
@@ -221,7 +221,7 @@ def web(app: App, host: str, port: int) -> None:
         from monitor.desk.web import serve
     except ImportError as exc:
         raise click.ClickException(f"`monitor web` needs Datasette ({exc.name} is missing): "
-                                   "pip install 'feed-monitor[web]'") from None
+                                   "from a clone, pip install '.[web]'") from None
     database = app.config.database
     if not Path(database).is_file():
         raise click.ClickException(f"database {database} does not exist yet (run `monitor poll` first)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from monitor.cli import cli
-from monitor.cli.common import App, BadInput, emit_json, json_option, pass_app, print_table
+from monitor.cli.common import App, BadInput, counted, emit_json, json_option, pass_app, print_table
 
 
 @cli.group(invoke_without_command=True)
@@ -37,7 +37,7 @@ def feeds(ctx: click.Context, as_json: bool) -> None:
         elif row["gone"]:
             row["health"] = "gone (410)"
         elif row["error_count"]:
-            row["health"] = f"{row['error_count']} errors: {row['last_error']}"
+            row["health"] = f"{counted(row['error_count'], 'error')}: {row['last_error']}"
         elif row["last_success_at"]:
             row["health"] = "ok"
         else:
@@ -158,7 +158,7 @@ def feeds_import(app: App, path: str) -> None:
             continue
         app.store.add_feed(url, title, origin="opml")
         added += 1
-    click.echo(f"Imported {added} feeds from {path}" + (f"; skipped {skipped} that are not valid http(s) URLs" if skipped else ""))
+    click.echo(f"Imported {counted(added, 'feed')} from {path}" + (f"; skipped {skipped} that are not valid http(s) URLs" if skipped else ""))
 
 
 @feeds.command("export")

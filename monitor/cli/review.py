@@ -245,6 +245,8 @@ def match_command(app: App, path: str, detect_all: bool) -> None:
                     raise click.ClickException(f"line {number}: not a JSON object ({exc})") from None
                 for result in matcher.score(row):
                     emit_json(result)
+    except BrokenPipeError:  # the reader of stdout went away: not a read error (monitor.cli)
+        raise
     except (OSError, EOFError, lzma.LZMAError, UnicodeDecodeError) as exc:
         raise click.ClickException(f"cannot read {path}: {exc}") from None
 

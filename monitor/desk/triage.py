@@ -162,7 +162,7 @@ class TriageApp(App):
         lines: list[str] = []
         if row["story"] is not None:
             langs = ", ".join(row["story_langs"])
-            lines.append(f"[dim]story s{row['story']} · {row['story_items']} report(s)"
+            lines.append(f"[dim]story s{row['story']} · {row['story_items']} report{'' if row['story_items'] == 1 else 's'}"
                          + (f" · {escape(langs)}" if langs else "") + "[/]")
         lines += [f"[b]{escape(line)}[/b]" for line in wrap(row["title"] or "(untitled)", width, 3, self.bidi, align=True)]
         when = row["published"] or row["fetched_at"] or "?"

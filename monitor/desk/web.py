@@ -15,6 +15,7 @@ It binds to 127.0.0.1 unless told otherwise, since it has no login.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from datasette import hookimpl
@@ -26,6 +27,7 @@ from markupsafe import Markup, escape
 from monitor.store import Store
 from monitor.store.search import fts_query
 
+log = logging.getLogger("monitor.web")
 PLUGIN_NAME = "feed-monitor-desk"
 DATABASE_NAME = "monitor"
 _SERVED: set[str] = set()  # names of the databases this process serves as a desk
@@ -45,6 +47,17 @@ class _DeskPlugin:
     def prepare_connection(conn):
         # The search canned query normalises what was typed like the index was.
         conn.create_function("monitor_search_query", 1, search_query, deterministic=True)
+
+    @staticmethod
+    @hookimpl(tryfirst=True)
+    def handle_exception(datasette, request, exception):
+        # One line per refused or failed request. Datasette's own handler (which still
+        # renders the error page, as this returns None) would print a rich traceback with
+        # every local variable, ~300 lines for one rejected query.
+        status = getattr(exception, "status", 500)
+        message = " ".join(str(exception.args[0] if exception.args else exception).split())[:200]
+        log.warning("web: %s %s -> %s %s", request.method, request.path, status, message)
+        return None
 
     @staticmethod
     @hookimpl
@@ -189,6 +202,16 @@ def metadata(name: str) -> dict:
     }
 
 
+def _quiet_default_error_handler() -> None:
+    """Datasette prints every exception, a rejected query included, with rich's traceback
+    and its local variables (query text, rows) when rich is installed, as it is here
+    (Textual needs it); no setting turns that off. Its handler is told rich is absent: an
+    unexpected error (500) still gets a plain traceback, a 400 only our one line."""
+    import datasette.handle_exception as default_handler
+
+    default_handler.rich = None
+
+
 def build_datasette(db_path: str | Path) -> Datasette:
     """A Datasette over the monitor's database, read-only, with the desk's metadata."""
     db_path = Path(db_path)
@@ -199,6 +222,7 @@ def build_datasette(db_path: str | Path) -> Datasette:
         # it current while it runs).
         store.update_search_index()
     _register_plugin()
+    _quiet_default_error_handler()
     _SERVED.add(DATABASE_NAME)
     datasette = Datasette(metadata=metadata(DATABASE_NAME),
                           settings={"default_page_size": 50, "sql_time_limit_ms": 3000, "allow_download": False})

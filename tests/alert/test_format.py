@@ -163,3 +163,9 @@ def test_an_untitled_item_is_titled_by_its_opening_words():
     assert message.title == "Ankara switched on the second S-400 battery near the capital today, officials…"
     assert format_alert(facts(title="", snippet="S-400 live.")).title == "S-400 live."
     assert format_alert(facts(title="", snippet="")).title == "(untitled)"
+
+
+def test_counts_read_in_the_right_number():
+    one, three = format_alert(facts(outlets=1)), format_alert(facts(outlets=3))
+    assert "Story #7: 1 outlet in ar, en" in one.body and "Story #7: 3 outlets in" in three.body
+    assert "1 outlet in" in one.body_html and "(s)" not in one.body + three.body_html

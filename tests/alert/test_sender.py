@@ -256,7 +256,7 @@ def test_hourly_digest_lists_the_stories_of_the_last_hour_once(store, receivers)
     assert "Hourly digest: 2 stories" in digest["title"]
     assert "third S-400 squadron" in digest["message"] and "إس-400" in digest["message"]
     assert "Old story" not in digest["message"]
-    assert "2 outlet(s)" in digest["message"]
+    assert "2 outlets" in digest["message"]
 
 
 def test_leases_of_a_dead_sender_are_taken_back(store):

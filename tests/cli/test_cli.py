@@ -321,3 +321,41 @@ def test_a_bad_alert_url_is_named_by_its_source(monitor_setup):
     assert from_env.exit_code == 1
     assert "Error: MONITOR_ALERT_URLS #2: Apprise does not understand this notaurl:// URL" in from_env.output
     assert "[alerts]" not in from_env.output
+
+
+def _first_line_then_close(args: list[str]) -> tuple[bytes, int, bytes]:
+    """Run `monitor ARGS` as `... | head -1` would: read one line, close the pipe."""
+    import fcntl
+    import os
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "monitor", *args], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"})
+    fcntl.fcntl(process.stdout.fileno(), fcntl.F_SETPIPE_SZ, 4096)  # smaller than the output: the writer must wait
+    first = process.stdout.readline()
+    process.stdout.close()
+    errors = process.stderr.read()
+    return first, process.wait(timeout=60), errors
+
+
+def test_a_reader_closing_stdout_early_is_no_error(tmp_path):
+    rows = b"".join(json.dumps({"id": str(n), "title": ON_TOPIC["title"], "summary": ON_TOPIC["summary"]}).encode()
+                    + b"\n" for n in range(400))
+    path = tmp_path / "rows.jsonl"
+    path.write_bytes(rows)
+    first, code, errors = _first_line_then_close(["match", str(path)])
+    assert json.loads(first)["matched"] is True
+    assert (code, errors) == (141, b"")  # as a tool killed by SIGPIPE; no "Broken pipe" message
+    first, code, errors = _first_line_then_close(["topic", "show"])
+    assert first and (code, errors) == (141, b"")
+
+
+def test_counts_read_in_the_right_number(polled):
+    from monitor.cli.common import counted
+
+    assert [counted(n, "alert") for n in (0, 1, 2)] == ["0 alerts", "1 alert", "2 alerts"]
+    assert counted(1, "new item") == "1 new item" and counted(3, "story", "stories") == "3 stories"
+    invoke, _ = polled
+    polled_again = invoke("poll", "--all").output
+    assert "Polled 1 feed in " in polled_again and "0 new items" in polled_again and "0 alerts queued" in polled_again

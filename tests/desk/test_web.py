@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import logging
 import re
 import sqlite3
 
@@ -132,3 +133,15 @@ def test_a_port_in_use_is_one_line(polled, tmp_path):
         result = CliRunner().invoke(cli, ["--config", str(config), "web", "--port", str(port)])
     assert result.exit_code == 1
     assert f"Error: cannot listen on 127.0.0.1:{port}:" in result.output
+
+
+def test_a_refused_query_is_one_log_line_not_a_traceback(polled, capfd, caplog):
+    datasette = build_datasette(polled)
+    capfd.readouterr()
+    with caplog.at_level(logging.WARNING, logger="monitor.web"):
+        refused = get(datasette, "/monitor.json?sql=delete+from+reviews")
+    assert refused.status_code == 400 and refused.json()["ok"] is False  # the answer is unchanged
+    printed = capfd.readouterr()
+    assert "Traceback" not in printed.out + printed.err and len((printed.out + printed.err).splitlines()) <= 1
+    [line] = [r.getMessage() for r in caplog.records if r.name == "monitor.web"]
+    assert line.startswith("web: GET /monitor.json -> 400 ") and "\n" not in line
