@@ -231,7 +231,7 @@ def test_alerts_command_shows_each_targets_state_and_retry_and_test_work(tmp_pat
         run_cli(config, "poll")
         assert references(webhook_texts(down)) == [alert_id] == references(webhook_texts(up))
         assert run_cli(config, "alerts", "retry", str(alert_id)).returncode == 1  # already delivered
-        assert run_cli(config, "alerts", "retry", "--failed").stdout.startswith("0 alert(s)")
+        assert run_cli(config, "alerts", "retry", "--failed").stdout.startswith("0 alerts queued")
 
         test = run_cli(config, "alerts", "test")
         assert test.returncode == 0 and test.stdout.count(": ok") == 2

@@ -63,8 +63,11 @@ def poll(app: App, everything: bool, no_send: bool, quiet: bool, as_json: bool) 
     config = app.config
     setup_logging("WARNING" if quiet or as_json else config.log_level)
     if not (quiet or as_json):
-        # The progress lines already name each failing feed and its error.
-        logging.getLogger("monitor.poll").setLevel(logging.ERROR)
+        # The progress lines already name each failing feed and its error; the level
+        # is put back when the command ends (a process may run several commands).
+        poll_log = logging.getLogger("monitor.poll")
+        click.get_current_context().call_on_close(lambda level=poll_log.level: poll_log.setLevel(level))
+        poll_log.setLevel(logging.ERROR)
     try:
         targets = build_targets(config.alerts)
     except ValueError as exc:
