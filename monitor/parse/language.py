@@ -22,7 +22,10 @@ from langdetect.lang_detect_exception import LangDetectException
 UNDETERMINED = "und"
 # Below this many letters langdetect guesses more than it detects.
 MIN_LETTERS = 12
-MAX_CHARS = 2000
+# The headline and first sentences say the language; langdetect's cost grows with the text
+# (n-grams of all of it), and on the dev set and a 1,700-item sample of the wild streams the
+# first 600 characters give the same answer as the first 2,000 for every item.
+MAX_CHARS = 600
 # The languages langdetect's profiles cover (Chinese as one "zh").
 LANGUAGES = tuple(
     "af ar bg bn ca cs cy da de el en es et fa fi fr gu he hi hr hu id it ja kn ko lt lv mk ml "

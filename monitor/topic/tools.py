@@ -144,10 +144,16 @@ def format_report(report: EvalReport, verbose: bool = True) -> str:
     lines.append(f"{'lang':<8}{'relevant':>9}{'matched':>9}{'TP':>5}{'FP':>5}{'FN':>5}{'precision':>11}{'recall':>8}")
     rows = sorted(report.by_lang.items(), key=lambda kv: (-(kv[1].tp + kv[1].fn), kv[0]))
     for lang, c in rows + [("overall", report.overall)]:
+        # A figure with nothing to measure (no match, or nothing relevant) is shown as "-",
+        # not as a perfect 1.000.
+        precision = f"{c.precision:.3f}" if c.tp + c.fp else "-"
+        recall = f"{c.recall:.3f}" if c.tp + c.fn else "-"
         lines.append(
             f"{lang:<8}{c.tp + c.fn:>9}{c.tp + c.fp:>9}{c.tp:>5}{c.fp:>5}{c.fn:>5}"
-            f"{c.precision:>11.3f}{c.recall:>8.3f}"
+            f"{precision:>11}{recall:>8}"
         )
+    scored = sum(c.tp + c.fp + c.fn + c.tn for c in report.by_lang.values())
+    lines.append(f"{scored} rows scored")
     for heading, outcomes in (("misses", report.misses), ("false alarms", report.false_alarms)):
         lines.append("")
         lines.append(f"{heading}: {len(outcomes)}")

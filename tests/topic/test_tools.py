@@ -131,3 +131,16 @@ def test_suggest_on_arabic_seed_text(topic):
     terms = [s.term for s in suggest_terms(topic, arabic, limit=100)]
     # "سبوتنيك" (Sputnik, the agency quoted) is in two Arabic seeds and in no concept.
     assert any("سبوتنيك" in t for t in terms)
+
+
+def test_a_language_with_nothing_to_measure_shows_a_dash_not_a_perfect_score():
+    from monitor.topic.tools import Counts, EvalReport, format_report
+
+    report = EvalReport(topic="t", threshold=2.5, overall=Counts(tp=3, fp=1, fn=0, tn=10),
+                        by_lang={"tr": Counts(tp=3, fp=1, tn=5), "fa": Counts(tn=5)})
+    table = format_report(report, verbose=False)
+    fa = next(line for line in table.splitlines() if line.startswith("fa "))
+    assert fa.split()[-2:] == ["-", "-"]
+    tr = next(line for line in table.splitlines() if line.startswith("tr "))
+    assert tr.split()[-2:] == ["0.750", "1.000"]
+    assert "14 rows scored" in table
