@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Mapping
 
-from monitor.topic.context import LazyLanguage, MatchContext
+from monitor.topic.context import ANY_LANGUAGE, MatchContext
 from monitor.topic.match import Topic, match_item
 from monitor.models import Item, ParsedFeed
-from monitor.parse.language import detect_language
 from monitor.parse.normalize import normalize_entry, settle_identities
 from monitor.parse.parser import DEFAULT_LIMITS, ParseLimits, parse_feed
 
@@ -48,10 +47,14 @@ def prepare_feed(
     settle_identities(items)
     entries = []
     for item in items:
-        language = LazyLanguage(detect_language, f"{item.title}\n{item.text}")
-        context = MatchContext(feed=url, implies=implies, language=None if item.lang else language)
+        # A pre-test: where a rule asks for the language of an item that has none, any
+        # language counts (ANY_LANGUAGE), so the entry goes on to the exact match in the
+        # main process, which detects the language; the workers never load the detector.
+        context = MatchContext(feed=url, implies=implies, language=None if item.lang else _any_language)
         matched = [t.name for t in topics if match_item(t, item.title, item.text, item.lang, context).matched]
-        if not item.lang and language.detected:
-            item.lang = language.detected
         entries.append(PreparedEntry(item, matched))
     return PreparedFeed(parsed.title, parsed.ttl_seconds, parsed.warning, entries)
+
+
+def _any_language() -> str:
+    return ANY_LANGUAGE

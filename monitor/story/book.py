@@ -95,9 +95,11 @@ def process_new_items(
             continue
         results = []
         if entry.topics:
-            # The cheap test may have detected it already, when a rule needed the language.
+            # The pre-test in the worker did not detect the language; the exact match does,
+            # and decides: a pre-test that counted any language may not hold.
             item.lang = item.lang or detect_language(f"{item.title}\n{item.text}")
-            results = [match_item(by_name[name], item.title, item.text, item.lang, context) for name in entry.topics]
+            results = [r for r in (match_item(by_name[name], item.title, item.text, item.lang, context)
+                                   for name in entry.topics) if r.matched]
         item_id, next_id = next_id, next_id + 1
         by_hash[item.content_hash] = item_id  # a later copy in this feed is the same item
         if item.url:

@@ -22,6 +22,12 @@ from monitor.topic.lexicon import Concept, Lexicon
 
 TITLE, BODY = "title", "body"
 UNKNOWN_LANG = "und"
+# What a cheap pre-test may answer when asked for a language it does not want to detect:
+# every language, so that a party a language implies counts. The pre-test then keeps every
+# item that could match once its language is known, and the exact match (with the language
+# detected) decides. Parse workers use it, so langdetect's profiles (~60 MB) load in the
+# main process only.
+ANY_LANGUAGE = "*"
 
 
 @dataclass
@@ -161,7 +167,9 @@ def implied(
             how = ""
             if known is None and context.language is not None:
                 known, how = context.language(), " (detected)"
-            if known in ctx.langs:
+            if known == ANY_LANGUAGE:
+                source = "its language, not yet detected, may imply it"
+            elif known in ctx.langs:
                 source = f"the item is in {known}{how}, whose readers take it for granted"
         if source is not None:
             present = trial

@@ -68,8 +68,9 @@ def test_stuck_worker_is_killed_and_replaced():
 
 
 def test_prepare_in_a_worker_uses_the_feeds_implied_parties_and_the_language():
-    """The cheap topic test in a worker: a Turkish headline (language detected there,
-    kept on the item) and an English one from a feed that implies Turkey both match."""
+    """The pre-test in a worker: where a party the language might imply would make a rule
+    hold, the entry goes on to the exact match (the worker detects no language); a feed
+    that implies Turkey makes both headlines match without any language."""
     from datetime import datetime, timezone
     from pathlib import Path
 
@@ -84,9 +85,19 @@ def test_prepare_in_a_worker_uses_the_feeds_implied_parties_and_the_language():
     with ParserPool(workers=1, topic_specs=[spec]) as pool:
         plain = pool.prepare(feed, HEADERS, URL, now)
         implied = pool.prepare(feed, HEADERS, URL, now, ("turkey",))
-    assert [e.topics for e in plain.entries] == [["s400-f35"], []]
-    # Both were detected: each time a party the language might imply would make a rule hold.
-    assert [e.item.lang for e in plain.entries] == ["tr", "en"]
+    # Both go on: each time a party the language might imply would make a rule hold. No
+    # language was detected in the worker (langdetect's profiles stay out of it).
+    assert [e.topics for e in plain.entries] == [["s400-f35"], ["s400-f35"]]
+    assert [e.item.lang for e in plain.entries] == ["", ""]
+    # The exact match, as the main process makes it with the detected language, decides.
+    from monitor.parse.language import detect_language
+    from monitor.topic.context import MatchContext
+    from monitor.topic.match import load_topic, match_item
+
+    topic = load_topic(*spec[:3])
+    final = [match_item(topic, e.item.title, e.item.text, detect_language(e.item.title), MatchContext(feed=URL)).matched
+             for e in plain.entries]
+    assert final == [True, False]
     assert [e.topics for e in implied.entries] == [["s400-f35"], ["s400-f35"]]
     # The feed implies the party, which is looked at first: no language was needed.
     assert [e.item.lang for e in implied.entries] == ["", ""]
