@@ -222,33 +222,13 @@ def match_command(app: App, path: str, detect_all: bool) -> None:
       monitor match ../shared/eval/dev.jsonl | jq 'select(.matched)'
       monitor match ../shared/eval/wild/tr_news_tweets_clickbaittr.jsonl.xz | jq -c 'select(.matched) | .reasons'
     """
-    import lzma
-
-    from monitor.cli.topic import open_lines
+    from monitor.cli.topic import iter_jsonl
     from monitor.story.offline import OfflineMatcher
 
     matcher = OfflineMatcher.from_topics(app_topics(app), app.config.feed_implies(), detect_all)
-    try:
-        source = open_lines(path)
-    except OSError as exc:
-        raise click.ClickException(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        with source:
-            for number, line in enumerate(source, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                    if not isinstance(row, dict):
-                        raise ValueError("not a JSON object")
-                except ValueError as exc:
-                    raise click.ClickException(f"line {number}: not a JSON object ({exc})") from None
-                for result in matcher.score(row):
-                    emit_json(result)
-    except BrokenPipeError:  # the reader of stdout went away: not a read error (monitor.cli)
-        raise
-    except (OSError, EOFError, lzma.LZMAError, UnicodeDecodeError) as exc:
-        raise click.ClickException(f"cannot read {path}: {exc}") from None
+    for row in iter_jsonl(path):
+        for result in matcher.score(row):
+            emit_json(result)
 
 
 def app_topics(app: App):

@@ -13,6 +13,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import Iterator
+
 import click
 
 from monitor.cli import cli
@@ -124,28 +126,39 @@ def open_lines(path: str):
     return open(path, encoding="utf-8")
 
 
-def _read_jsonl(path: str) -> list[dict]:
-    """Rows of a JSON-lines file (plain, .xz or .gz); one-line errors name the line."""
-    rows = []
+def iter_jsonl(path: str) -> Iterator[dict]:
+    """Rows of a JSON-lines file (plain, .xz or .gz; "-" is stdin), read as they come.
+
+    Raises click.ClickException with one line naming the file and, for a bad row, its
+    line number. Errors of the caller's own work between rows are not caught here."""
     try:
         handle = open_lines(path)
     except OSError as exc:
         raise click.ClickException(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        with handle:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except ValueError as exc:
-                    raise click.ClickException(f"{path} line {number}: not JSON ({exc})") from None
-                if not isinstance(row, dict):
-                    raise click.ClickException(f"{path} line {number}: not a JSON object")
-                rows.append(row)
-    except (OSError, EOFError, lzma.LZMAError, UnicodeDecodeError) as exc:  # corrupt, truncated, not UTF-8
-        raise click.ClickException(f"cannot read {path}: {exc}") from None
-    return rows
+    with handle:
+        number = 0
+        while True:
+            try:
+                line = handle.readline()
+            except (OSError, EOFError, lzma.LZMAError, UnicodeDecodeError) as exc:  # corrupt, truncated, not UTF-8
+                raise click.ClickException(f"cannot read {path}: {exc}") from None
+            if not line:
+                return
+            number += 1
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as exc:
+                raise click.ClickException(f"{path} line {number}: not JSON ({exc})") from None
+            if not isinstance(row, dict):
+                raise click.ClickException(f"{path} line {number}: not a JSON object")
+            yield row
+
+
+def _read_jsonl(path: str) -> list[dict]:
+    """Every row of a JSON-lines file (see iter_jsonl)."""
+    return list(iter_jsonl(path))
 
 
 def labelled_rows(paths: list[str], labels_path: str | None) -> list[dict]:
