@@ -4,6 +4,7 @@ SQLite file, and alerts posted by Apprise to a real webhook receiver."""
 from __future__ import annotations
 
 import unicodedata
+from xml.sax.saxutils import escape
 from pathlib import Path
 from typing import Callable
 
@@ -89,3 +90,26 @@ class Monitor:
 
     def feed_row(self) -> dict:
         return self.store.list_feeds()[0]
+
+
+def hand_rss(items: list[dict], encoding: str = "utf-8", declare: bool = True, namespaces: str = "",
+             channel: tuple[str, str] = ("Desk", "https://desk.example/"), escape_description: bool = True) -> str:
+    """An RSS 2.0 document written by hand, as faulty feeds are: each item a dict of
+    title/link/guid/pubDate (escaped), `raw` (inserted as given) and `description`
+    (escaped, or as given with escape_description=False: escaped markup stays escaped).
+    Items are dated unless they say otherwise, so that a first poll alerts them."""
+    head = f'<?xml version="1.0" encoding="{encoding}"?>' if declare else ""
+    parts = [f'{head}<rss version="2.0" {namespaces}><channel><title>{channel[0]}</title><link>{channel[1]}</link>']
+    for item in items:
+        item = {"pubDate": "Tue, 03 Mar 2026 10:00:00 GMT", **item}
+        parts.append("<item>")
+        for tag in ("title", "link", "guid", "pubDate"):
+            if item.get(tag) is not None:
+                parts.append(f"<{tag}>{escape(item[tag])}</{tag}>")
+        parts.append(item.get("raw", ""))
+        if item.get("description") is not None:
+            description = item["description"]
+            parts.append(f"<description>{escape(description) if escape_description else description}</description>")
+        parts.append("</item>")
+    parts.append("</channel></rss>")
+    return "".join(parts)

@@ -119,6 +119,18 @@ def test_br23_an_overlong_item_is_one_alert_within_the_chat_limit(tmp_path, tele
         assert "…" in shown  # the summary was cut, visibly
 
 
+def _checked_subject(raw: bytes) -> str:
+    """The decoded Subject of a mail as the SMTP server received it, after checking that
+    its encoded words are at most 75 characters and the unfolded line at most 998."""
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")  # headers are 7-bit
+    unfolded = re.sub(r"\r\n[ \t]", " ", head)
+    [subject] = [line[len("Subject: "):] for line in unfolded.split("\r\n") if line.startswith("Subject: ")]
+    for word in ENCODED_WORD.findall(subject):
+        assert len(word) <= 75, word
+    assert len(subject) <= 998
+    return str(email.message_from_bytes(raw, policy=email.policy.default)["subject"])
+
+
 @pytest.mark.parametrize("case, expected", [
     ("br05-utf8-stray-byte.xml", "Türkiye ilk S-400 bataryasını Ankara yakınında aktif hale getirdi"),
     ("br22-telegram-markdown.xml", BR22_TITLES[2]),
@@ -129,15 +141,7 @@ def test_email_subject_is_rfc2047_words_within_75_characters(tmp_path, case, exp
                                      alert_urls=[sink.apprise_url()]) as monitor:
         report = monitor.poll()
         assert report.alerts >= 1 and len(sink.raw) == report.alerts
-        subjects = []
-        for raw in sink.raw:
-            head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")  # headers are 7-bit
-            unfolded = re.sub(r"\r\n[ \t]", " ", head)
-            [subject] = [line[len("Subject: "):] for line in unfolded.split("\r\n") if line.startswith("Subject: ")]
-            for word in ENCODED_WORD.findall(subject):
-                assert len(word) <= 75, word
-            assert len(subject) <= 998
-            subjects.append(str(email.message_from_bytes(raw, policy=email.policy.default)["subject"]))
+        subjects = [_checked_subject(raw) for raw in sink.raw]
     assert expected in subjects  # decoded, the Subject is the item's title exactly
 
 
@@ -167,15 +171,7 @@ def test_heldout_subjects_with_emoji_rtl_long_words_and_fake_encoded_words(tmp_p
                                      alert_urls=[sink.apprise_url()]) as monitor:
         report = monitor.poll()
         assert report.alerts >= 1 and len(sink.raw) == report.alerts
-        subjects = []
-        for raw in sink.raw:
-            head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")  # headers are 7-bit
-            unfolded = re.sub(r"\r\n[ \t]", " ", head)
-            [subject] = [line[len("Subject: "):] for line in unfolded.split("\r\n") if line.startswith("Subject: ")]
-            for word in ENCODED_WORD.findall(subject):
-                assert len(word) <= 75, word
-            assert len(subject) <= 998
-            subjects.append(str(email.message_from_bytes(raw, policy=email.policy.default)["subject"]))
+        subjects = [_checked_subject(raw) for raw in sink.raw]
     [subject] = subjects
     assert subject == title or (subject.endswith("…") and title.startswith(subject[:-1].rstrip()))
 

@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from monitor.demo.loopback import Route
-from realworld_helpers import Monitor, sequence
+from realworld_helpers import Monitor, sequence, hand_rss
 
 RSS = "application/rss+xml; charset=utf-8"
 CONTENT_NS = 'xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:media="http://search.yahoo.com/mrss/"'
@@ -31,20 +31,7 @@ EG = ("Pentagon halts F-35 parts shipments to Ankara over the S-400",
 
 
 def rss(items: list[dict], encoding: str = "utf-8", declare: bool = True, namespaces: str = "") -> str:
-    head = f'<?xml version="1.0" encoding="{encoding}"?>' if declare else ""
-    parts = [f'{head}<rss version="2.0" {namespaces}><channel><title>Desk</title><link>https://desk.example/</link>']
-    for item in items:
-        item = {"pubDate": "Tue, 03 Mar 2026 10:00:00 GMT", **item}  # dated: a first poll alerts it
-        parts.append("<item>")
-        for tag in ("title", "link", "guid", "pubDate"):
-            if item.get(tag) is not None:
-                parts.append(f"<{tag}>{escape(item[tag])}</{tag}>")
-        parts.append(item.get("raw", ""))  # anything else, as given
-        if item.get("description") is not None:
-            parts.append(f"<description>{escape(item['description'])}</description>")
-        parts.append("</item>")
-    parts.append("</channel></rss>")
-    return "".join(parts)
+    return hand_rss(items, encoding, declare, namespaces)
 
 
 def one_feed(tmp_path, route, path="/desk.xml", **kwargs) -> Monitor:

@@ -12,25 +12,14 @@ from click.testing import CliRunner
 
 from monitor.cli import cli
 from monitor.demo.loopback import Route
-from realworld_helpers import Monitor, plain, sequence
+from realworld_helpers import Monitor, plain, sequence, hand_rss
 
 RSS = "application/rss+xml; charset=utf-8"
 
 
 def rss(items: list[dict], encoding: str = "utf-8", declare: bool = True) -> str:
-    head = f'<?xml version="1.0" encoding="{encoding}"?>' if declare else ""
-    parts = [f'{head}<rss version="2.0"><channel><title>Kinds desk</title><link>https://kinds.example/</link>']
-    for item in items:
-        item = {"pubDate": "Tue, 03 Mar 2026 10:00:00 GMT", **item}  # dated: a first poll alerts it
-        parts.append("<item>")
-        for tag in ("title", "link", "guid", "pubDate"):
-            if item.get(tag) is not None:
-                parts.append(f"<{tag}>{escape(item[tag])}</{tag}>")
-        if item.get("description") is not None:
-            parts.append(f"<description>{item['description']}</description>")  # as given: may be escaped markup
-        parts.append("</item>")
-    parts.append("</channel></rss>")
-    return "".join(parts)
+    return hand_rss(items, encoding, declare, channel=("Kinds desk", "https://kinds.example/"),
+                    escape_description=False)
 
 
 INDIA = ("India inducts its second S-400 squadron near the border",
