@@ -313,6 +313,8 @@ def _fullest(entry: Any, limit: int) -> str:
     for part in (entry.get("content") or [])[:4]:
         if hasattr(part, "get"):
             candidates.append(part.get("value") or "")
+    if len(candidates) == 1:  # the common case: nothing to choose, nothing to measure
+        return candidates[0] if isinstance(candidates[0], str) else ""
     best, best_size = "", -1
     for text in candidates:
         if not isinstance(text, str):
