@@ -48,7 +48,9 @@ class _Entry:
 
 
 # News vocabulary is Zipfian: a bounded memo of word -> candidate forms answers most
-# words without touching the prefix tables. Cleared when full, which is rare and cheap.
+# words without touching the prefix tables. Most words name no form at all; those go to
+# a set instead, which a scan can skip them by without a Python step per word (_find).
+# Each is cleared when full, which is rare and cheap.
 _MEMO_LIMIT = 200_000
 
 
@@ -59,23 +61,47 @@ class _Index:
     exact: dict[str, list[_Entry]] = field(default_factory=lambda: defaultdict(list))
     prefixes: dict[int, dict[str, list[_Entry]]] = field(default_factory=dict)
     _memo: dict[str, tuple[_Entry, ...]] = field(default_factory=dict, repr=False)
+    _silent: set[str] = field(default_factory=set, repr=False)  # words that name no form
+    # The first letters (as many as the shortest prefix form has) of every prefix form:
+    # a word that starts otherwise, most words, skips the prefix tables.
+    _heads: frozenset[str] = field(default=frozenset(), repr=False)
+    _head: int = field(default=0, repr=False)
+
+    def seal(self) -> None:
+        """Freeze the tables and work out the prefix heads; call once, after filling."""
+        self.exact = dict(self.exact)
+        self._head = min(self.prefixes, default=0)
+        self._heads = frozenset(first[: self._head] for table in self.prefixes.values() for first in table)
 
     def candidates(self, token: str) -> tuple[_Entry, ...]:
         """Forms whose first word one of this token's readings can be."""
         found = self._memo.get(token)
-        if found is None:
-            entries: dict[int, _Entry] = {}
-            for reading in token_variants(token):
-                for entry in self.exact.get(reading, ()):
-                    entries.setdefault(id(entry), entry)
-                for length, table in self.prefixes.items():
-                    if len(reading) >= length:
-                        for entry in table.get(reading[:length], ()):
-                            entries.setdefault(id(entry), entry)
-            found = tuple(entries.values())
+        if found is not None:
+            return found
+        if token in self._silent:
+            return ()
+        entries: dict[int, _Entry] = {}
+        head, heads = self._head, self._heads
+        # Uncached: this runs once per distinct word (the memo and the silent set remember
+        # the answer), so token_variants' cache would only hold a second copy of every word.
+        for reading in token_variants.__wrapped__(token):
+            for entry in self.exact.get(reading, ()):
+                entries.setdefault(id(entry), entry)
+            if reading[:head] not in heads:
+                continue
+            for length, table in self.prefixes.items():
+                if len(reading) >= length:
+                    for entry in table.get(reading[:length], ()):
+                        entries.setdefault(id(entry), entry)
+        found = tuple(entries.values())
+        if found:
             if len(self._memo) >= _MEMO_LIMIT:
                 self._memo.clear()
             self._memo[token] = found
+        else:
+            if len(self._silent) >= _MEMO_LIMIT:
+                self._silent.clear()
+            self._silent.add(token)
         return found
 
 
@@ -150,7 +176,7 @@ def _compile_concepts(concepts) -> _Index:
                 index.prefixes.setdefault(len(first), {}).setdefault(first, []).append(entry)
             else:
                 index.exact[first].append(entry)
-    index.exact = dict(index.exact)
+    index.seal()
     return index
 
 
@@ -206,11 +232,13 @@ def _find(
     # concept id -> (strength, entry, where): the strongest occurrence of each concept.
     best: dict[str, tuple[float, _Entry, str]] = {}
     index = index or topic._index
-    memo, candidates = index._memo, index.candidates
+    memo, silent, candidates = index._memo, index._silent, index.candidates
     title_words, body_words = words if words is not None else _words(title, text)
     for where, toks, factor in ((TITLE, title_words, topic.lexicon.title_factor), (BODY, body_words, 1.0)):
-        # The scan of _scan, inlined: this loop runs for every word of every item.
-        for i, token in enumerate(toks):
+        # The scan of _scan, inlined, and only over the words not known to name no form:
+        # the comprehension passes over the others without a Python step each.
+        for i in [i for i, token in enumerate(toks) if token not in silent]:
+            token = toks[i]
             found = memo.get(token)
             if found is None:
                 found = candidates(token)

@@ -249,7 +249,9 @@ def arabic_variants(token: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-@lru_cache(maxsize=65536)
+# Cached for the words after a multi-word form's first word (match._rest_matches), a few
+# thousand in all; every other word is looked up once, through the matcher's memo.
+@lru_cache(maxsize=4096)
 def token_variants(token: str) -> tuple[str, ...]:
     """Every reading of one normalized token that a lexicon form may name."""
     if _ARABIC_LETTER.match(token):
