@@ -60,6 +60,12 @@ class Store(FeedsMixin, ItemsMixin, StoriesMixin, AlertsMixin, SearchMixin, Desk
             # which the outbox tolerates (at-least-once, never twice from a crash).
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
+            # Each feed's writes are a savepoint inside a longer transaction (batch()); the
+            # savepoint's journal of original pages goes to a temporary file unless told
+            # otherwise, a write system call per page touched (700,000 on a cold poll of
+            # 1,000 feeds). In memory it is the same journal at no cost: it lives for one
+            # feed's statements, a few hundred KB.
+            conn.execute("PRAGMA temp_store = MEMORY")
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open database {path}: {exc}") from None
         store = cls(conn, path)
