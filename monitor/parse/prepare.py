@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Mapping
 
 from monitor.topic.context import ANY_LANGUAGE, MatchContext
-from monitor.topic.match import Topic, match_item
+from monitor.topic.match import Topic, matches
 from monitor.models import Item, ParsedFeed
 from monitor.parse.normalize import normalize_entry, settle_identities
 from monitor.parse.parser import DEFAULT_LIMITS, ParseLimits, parse_feed
@@ -51,7 +51,7 @@ def prepare_feed(
         # language counts (ANY_LANGUAGE), so the entry goes on to the exact match in the
         # main process, which detects the language; the workers never load the detector.
         context = MatchContext(feed=url, implies=implies, language=None if item.lang else _any_language)
-        matched = [t.name for t in topics if match_item(t, item.title, item.text, item.lang, context).matched]
+        matched = [t.name for t in topics if matches(t, item.title, item.text, item.lang, context)]
         entries.append(PreparedEntry(item, matched))
     return PreparedFeed(parsed.title, parsed.ttl_seconds, parsed.warning, entries)
 

@@ -304,6 +304,27 @@ def _present(topic: Topic, vector) -> frozenset[str]:
     return frozenset(names)
 
 
+def _score(topic: Topic, vector: dict[str, float], hits: list[ConceptHit]) -> tuple[float, float, str | None]:
+    """(score, best seed similarity, that seed's name): the concepts' weights plus the
+    seed part. A match needs the score to reach the threshold whatever the rules say."""
+    sim, seed_name = seed_similarity(topic, vector)
+    return round(sum(h.weight for h in hits) + topic.lexicon.seed_weight * sim, 3), sim, seed_name
+
+
+def matches(topic: Topic, title: str, text: str, lang: str, context: MatchContext | None = None) -> bool:
+    """`match_item(...).matched`, for callers that need only the verdict (the parse
+    workers, for every item of every feed): an item whose score is below the threshold,
+    98% of a news stream, is answered as soon as its score is known, before rules,
+    implied parties and passing mentions are worked out and explained. Any other item
+    gets match_item's own verdict."""
+    title, text = title or "", text or ""
+    words = _words(title, text)
+    vector, hits = _find(topic, title, text, lang, words=words)
+    if _score(topic, vector, hits)[0] < topic.threshold:
+        return False
+    return match_item(topic, title, text, lang, context).matched
+
+
 def match_item(
     topic: Topic, title: str, text: str, lang: str, context: MatchContext | None = None,
 ) -> MatchResult:
@@ -316,10 +337,8 @@ def match_item(
     places: dict[str, Place] = {}
     words = _words(title, text)
     vector, hits = _find(topic, title, text, lang, places, words=words)
-    concept_score = sum(h.weight for h in hits)
-    sim, seed_name = seed_similarity(topic, vector)
+    score, sim, seed_name = _score(topic, vector, hits)
     seed_part = topic.lexicon.seed_weight * sim
-    score = round(concept_score + seed_part, 3)
     in_passing = passing(topic.lexicon, places, len(words[1]), bool(title))
     present = _present(topic, {c: w for c, w in vector.items() if c not in in_passing})
 

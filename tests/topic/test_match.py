@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from monitor.topic.lexicon import parse_lexicon
-from monitor.topic.match import build_topic, cosine, explain, load_topic, match_item
+from monitor.topic.match import build_topic, cosine, explain, load_topic, match_item, matches
 from monitor.models import MatchResult
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -328,3 +328,23 @@ def test_dev_set_targets(topic):
     for lang in ("en", "ar", "tr", "ru"):
         tp, fp, fn = counts[lang]
         assert tp / (tp + fn) >= 0.95, lang
+
+
+def test_the_verdict_alone_is_match_items_verdict(topic):
+    # The parse workers ask `matches` of every item; it answers most items from their
+    # score alone and must never disagree with match_item, in any language, with the
+    # language known or to be detected, matched or not.
+    from monitor.topic.context import ANY_LANGUAGE, MatchContext
+
+    rows = [json.loads(line) for line in (ROOT / "tests" / "topic" / "data" / "heldout_own.jsonl").open()]
+    rows += [{"title": "", "summary": path.read_text(encoding="utf-8"), "lang": "und"} for path in SEEDS]
+    assert sum(r.get("label") == "relevant" for r in rows) > 100 and len(rows) > 400
+    verdicts = set()
+    for row in rows:
+        for lang, context in ((row.get("lang") or "und", MatchContext(feed="Anadolu Ajansı")),
+                              ("", MatchContext(feed="x", language=lambda: ANY_LANGUAGE))):
+            full = match_item(topic, row.get("title", ""), row["summary"], lang, context)
+            assert matches(topic, row.get("title", ""), row["summary"], lang, context) == full.matched, row
+            verdicts.add((full.matched, full.score >= full.threshold))
+    # Both ways of saying no are exercised: below the threshold, and above it with no rule.
+    assert verdicts == {(True, True), (False, False), (False, True)}
