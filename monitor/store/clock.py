@@ -13,7 +13,12 @@ def iso(moment: datetime | None) -> str | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = moment.astimezone(timezone.utc)
+    # What strftime("%Y-%m-%dT%H:%M:%SZ") gives, at a fifth of its cost (every stored
+    # item's date goes through here); strftime keeps years before 1000 unpadded.
+    if moment.year < 1000:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 def parse_iso(text: str | None) -> datetime | None:
