@@ -76,6 +76,10 @@ class Rule:
     when: str  # the expression as written
     why: str
     test: Callable[[frozenset[str]], bool] = field(compare=False, repr=False)
+    # The rule with every negation read as true: it holds wherever the rule could hold,
+    # and grows with the names present, so it can say which names a rule cannot do without.
+    relaxed: Callable[[frozenset[str]], bool] = field(default=lambda names: True, compare=False, repr=False)
+    names: frozenset[str] = field(default=frozenset(), compare=False, repr=False)  # every name it mentions
 
 
 @dataclass(frozen=True)
@@ -339,11 +343,15 @@ def _rule(number: int, raw: Any, names: set[str], fail) -> Rule:
         test = compile_rule(when, names)
     except ValueError as exc:
         raise fail(f"{key}.when", str(exc)) from None
-    return Rule(str(rid), when, str(raw.get("why", "")), test)
+    mentioned = frozenset(m.group(6) for m in _RULE_TOKEN.finditer(when) if m.group(6))
+    return Rule(str(rid), when, str(raw.get("why", "")), test, compile_rule(when, names, relaxed=True), mentioned)
 
 
-def compile_rule(expression: str, names: set[str]) -> Callable[[frozenset[str]], bool]:
-    """Compile "a & (b | !c)" into a predicate over the set of names present."""
+def compile_rule(expression: str, names: set[str], relaxed: bool = False) -> Callable[[frozenset[str]], bool]:
+    """Compile "a & (b | !c)" into a predicate over the set of names present.
+
+    `relaxed`: every negation (`!c`) reads as true; the predicate then holds wherever the
+    rule could hold and never loses by a name being added."""
     toks: list[tuple[str, str]] = []
     pos = 0
     text = expression.strip()
@@ -385,6 +393,8 @@ def compile_rule(expression: str, names: set[str]) -> Callable[[frozenset[str]],
         if peek() == "!":
             take("!")
             inner = parse_not()
+            if relaxed:
+                return lambda s: True
             return lambda s: not inner(s)
         if peek() == "(":
             take("(")

@@ -122,6 +122,8 @@ class Topic:
     _seed_norms: dict[str, float] = field(repr=False, default_factory=dict)
     # Forms that imply a party (lexicon [context.<party>]), by party.
     _context_indexes: dict[str, _Index] = field(repr=False, default_factory=dict)
+    # The forms of the concepts every rule needs one of (anchor_concepts), or None.
+    _anchors: _Index | None = field(repr=False, default=None)
 
     @property
     def rules(self) -> tuple[Rule, ...]:
@@ -145,6 +147,9 @@ def build_topic(
         _index=_compile(lexicon),
         _context_indexes={c.party: _compile_concepts([c.names]) for c in lexicon.contexts if c.names},
     )
+    anchors = anchor_concepts(lexicon)
+    if anchors is not None:
+        topic._anchors = _compile_concepts([lexicon.concepts[cid] for cid in sorted(anchors)])
     for seed_name, text in (seeds or {}).items():
         title, _, body = text.strip().partition("\n")
         vector, _ = _find(topic, title, body)
@@ -160,6 +165,54 @@ def load_topic(
     lexicon = load_lexicon(lexicon_path)
     seeds = {Path(p).name: Path(p).read_text(encoding="utf-8", errors="replace") for p in seed_paths}
     return build_topic(lexicon, seeds, threshold, name)
+
+
+def anchor_concepts(lexicon: Lexicon) -> frozenset[str] | None:
+    """Concept ids of which an item must name one for any rule to hold, worked out from
+    the rules themselves; None when some rule could hold without any small such set.
+
+    For each rule, the smallest set of concepts behind one name it mentions (a concept, or
+    the concepts of a group) without which even the rule with its negations read as true
+    (`Rule.relaxed`) fails on every other concept and group, and on every party that may
+    go without saying. That relaxed rule holds wherever the rule could and only grows
+    with the names present, so an item that names none of these concepts matches no rule,
+    whatever else it names, implies or mentions in passing."""
+    concepts = list(lexicon.concepts.values())
+    implied: set[str] = set()
+    for ctx in lexicon.contexts:
+        implied |= {ctx.party, *lexicon.concepts[ctx.party].groups}
+    anchors: set[str] = set()
+    for rule in lexicon.rules:
+        best: set[str] | None = None
+        for name in sorted(rule.names):
+            behind = {c.id for c in concepts if c.id == name or name in c.groups}
+            if not behind or (best is not None and len(behind) >= len(best)):
+                continue
+            rest = set(implied)
+            for c in concepts:
+                if c.id not in behind:
+                    rest |= {c.id, *c.groups}
+            if not rule.relaxed(frozenset(rest)):
+                best = behind
+        if best is None:
+            return None
+        anchors |= best
+    return frozenset(anchors)
+
+
+def _names_an_anchor(topic: Topic, words: tuple[list[str], list[str]]) -> bool:
+    """Whether one of the words can begin a form of an anchor concept (a first word is
+    enough: a yes may be wrong, a no never is). Words that name no form at all are
+    taken out in one set operation first."""
+    anchors, silent = topic._anchors, topic._index._silent
+    for toks in words:
+        live = set(toks)
+        live -= silent
+        if live:
+            live -= anchors._silent
+            if any(anchors.candidates(token) for token in live):
+                return True
+    return False
 
 
 def _compile(lexicon: Lexicon) -> _Index:
@@ -313,12 +366,15 @@ def _score(topic: Topic, vector: dict[str, float], hits: list[ConceptHit]) -> tu
 
 def matches(topic: Topic, title: str, text: str, lang: str, context: MatchContext | None = None) -> bool:
     """`match_item(...).matched`, for callers that need only the verdict (the parse
-    workers, for every item of every feed): an item whose score is below the threshold,
-    98% of a news stream, is answered as soon as its score is known, before rules,
-    implied parties and passing mentions are worked out and explained. Any other item
-    gets match_item's own verdict."""
+    workers, for every item of every feed): an item that names no anchor concept (one of
+    which every rule needs, see anchor_concepts) is answered from its words alone, one
+    whose score is below the threshold as soon as the score is known (98% of a news
+    stream is one or the other), before rules, implied parties and passing mentions are
+    worked out and explained. Any other item gets match_item's own verdict."""
     title, text = title or "", text or ""
     words = _words(title, text)
+    if topic._anchors is not None and not _names_an_anchor(topic, words):
+        return False  # no rule can hold (anchor_concepts)
     vector, hits = _find(topic, title, text, lang, words=words)
     if _score(topic, vector, hits)[0] < topic.threshold:
         return False

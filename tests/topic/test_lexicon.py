@@ -129,6 +129,20 @@ def test_rule_expressions(expression, present, expected):
     assert compile_rule(expression, {"a", "b", "c"})(frozenset(present)) is expected
 
 
+@pytest.mark.parametrize(
+    "expression,present,expected",
+    [
+        ("a & !b", {"a", "b"}, True),  # a negation reads as true
+        ("a & !b", {"b"}, False),
+        ("!a", set(), True),
+        ("a and not (b or c)", {"a", "c"}, True),
+        ("a | (b & !c)", {"b", "c"}, True),
+    ],
+)
+def test_relaxed_rules_hold_wherever_the_rule_could(expression, present, expected):
+    assert compile_rule(expression, {"a", "b", "c"}, relaxed=True)(frozenset(present)) is expected
+
+
 @pytest.mark.parametrize("expression", ["a &", "(a | b", "a b", "a ^ b", ""])
 def test_malformed_rules_raise(expression):
     with pytest.raises(ValueError):

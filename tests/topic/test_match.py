@@ -348,3 +348,47 @@ def test_the_verdict_alone_is_match_items_verdict(topic):
             verdicts.add((full.matched, full.score >= full.threshold))
     # Both ways of saying no are exercised: below the threshold, and above it with no rule.
     assert verdicts == {(True, True), (False, False), (False, True)}
+
+
+def test_anchor_concepts_are_what_every_rule_needs(topic):
+    # The parse workers pass over an item that names none of these; worked out from the
+    # rules, they must leave no rule able to hold, whatever else an item names or implies.
+    import random
+
+    from monitor.topic.match import anchor_concepts
+
+    anchors = anchor_concepts(topic.lexicon)
+    assert {"s400", "f35", "caatsa"} <= anchors
+    others = [c for c in topic.concepts.values() if c.id not in anchors]
+    implied = {n for ctx in topic.lexicon.contexts for n in (ctx.party, *topic.concepts[ctx.party].groups)}
+    rng = random.Random(400)
+    for size in [len(others)] + [rng.randint(1, 12) for _ in range(3000)]:
+        chosen = rng.sample(others, size)
+        names = frozenset({n for c in chosen for n in (c.id, *c.groups)} | implied)
+        assert not [r.id for r in topic.rules if r.test(names)], sorted(names)
+    # Each anchor is needed: without it, some rule holds on the concepts left.
+    for cid in anchors:
+        rest = [c for c in topic.concepts.values() if c.id != cid]
+        names = {n for c in rest for n in (c.id, *c.groups)} | implied
+        assert any(r.relaxed(frozenset(names)) for r in topic.rules), cid
+
+
+@pytest.mark.parametrize("when,anchors", [
+    ("a & b", {"a"}),          # one name is enough: the one with fewer concepts behind it
+    ("a | b", None),           # either alone holds: no single name is needed
+    ("!b", None),
+    ("grp & !a", {"a", "b"}),  # a group stands for its concepts
+])
+def test_anchor_concepts_of_small_lexicons(when, anchors):
+    from monitor.topic.lexicon import parse_lexicon
+    from monitor.topic.match import anchor_concepts
+
+    lexicon = parse_lexicon({
+        "topic": {"name": "t", "threshold": 1.0},
+        "rule": [{"id": "r", "when": when}],
+        "concept": {
+            "a": {"label": "A", "weight": 2.0, "groups": ["grp"], "en": ["alpha"]},
+            "b": {"label": "B", "weight": 1.0, "groups": ["grp"], "en": ["beta"]},
+        },
+    }, "t.toml")
+    assert anchor_concepts(lexicon) == (frozenset(anchors) if anchors is not None else None)
