@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 import feedparser.datetimes as fp_dates
@@ -78,6 +78,27 @@ def _ambiguous(match: re.Match) -> bool:
     return first != second and first <= 12 and second <= 12
 
 
+# The RFC 822 date nearly every RSS feed writes ("Sun, 29 Nov 2026 23:05:11 +0000"), read
+# directly: the general path below reads it the same way, at five times the cost.
+_PLAIN_RFC822 = re.compile(
+    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d\d) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+    r"(\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)")
+_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+
+
+def _plain_rfc822(text: str) -> datetime | None:
+    m = _PLAIN_RFC822.fullmatch(text)
+    if m is None or int(m.group(8)) > 14 or int(m.group(9)) > 59:
+        return None
+    try:
+        moment = datetime(int(m.group(3)), _MONTHS[m.group(2)], int(m.group(1)), int(m.group(4)),
+                          int(m.group(5)), int(m.group(6)), tzinfo=timezone.utc)
+    except ValueError:
+        return None  # 31 Feb, 24:00, a leap second: the general path decides
+    offset = timedelta(hours=int(m.group(8)), minutes=int(m.group(9)))
+    return moment - offset if m.group(7) == "+" else moment + offset
+
+
 def parse_date(value: object) -> datetime | None:
     """`value` (a feed's date string) as an aware UTC datetime, or None if it cannot be read.
 
@@ -85,6 +106,9 @@ def parse_date(value: object) -> datetime | None:
     """
     if not isinstance(value, str):
         return None
+    plain = _plain_rfc822(value)
+    if plain is not None:
+        return plain
     text = " ".join(value.split())[:MAX_DATE_CHARS]
     if not text or not any(ch.isdigit() for ch in text):
         return None

@@ -197,13 +197,20 @@ _RU_ENDINGS = sorted(
 _CYRILLIC = re.compile(r"^[а-я]+$")
 
 
+# The endings by length, longest first: at most one ending of each length fits a word, so
+# three set look-ups do what trying every ending in turn did.
+_RU_ENDINGS_BY_LENGTH = tuple(
+    (n, frozenset(e for e in _RU_ENDINGS if len(e) == n)) for n in sorted({len(e) for e in _RU_ENDINGS}, reverse=True)
+)
+
+
 def russian_stem(token: str) -> str:
     """Strip one Russian case ending: турции/турцию/турция -> турц."""
     if not _CYRILLIC.match(token):
         return token
-    for ending in _RU_ENDINGS:
-        if token.endswith(ending) and len(token) - len(ending) >= 3:
-            token = token[: -len(ending)]
+    for length, endings in _RU_ENDINGS_BY_LENGTH:
+        if len(token) - length >= 3 and token[-length:] in endings:
+            token = token[:-length]
             # A soft stem vowel stays after some endings (санкци-ями, турци-ей); drop it
             # so that every case of the word meets at one stem.
             if len(token) >= 4 and token[-1] in "иьй":
