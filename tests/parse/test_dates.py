@@ -90,3 +90,22 @@ def test_dates_in_other_languages_and_zone_spellings(written, moment):
 ])
 def test_vague_or_ambiguous_dates_in_any_language_are_unknown(written):
     assert parse_date(written) is None
+
+
+def test_the_plain_rfc822_shortcut_reads_as_the_general_path(monkeypatch):
+    # Most feeds write "Sun, 29 Nov 2026 23:05:11 +0000"; parse_date reads that form
+    # directly. Whatever the day, hour or offset (impossible ones included), the answer
+    # must be the general path's.
+    import random
+
+    from monitor.parse import dates
+
+    rng = random.Random(822)
+    days, months = "Mon Tue Wed Thu Fri Sat Sun".split(), "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+    samples = [f"{rng.choice(days)}, {rng.randint(0, 32):02d} {rng.choice(months)} {rng.randint(1990, 2030)} "
+               f"{rng.randint(0, 25):02d}:{rng.randint(0, 61):02d}:{rng.randint(0, 61):02d} "
+               f"{rng.choice('+-')}{rng.randint(0, 16):02d}{rng.choice([0, 30, 45, 59, 60]):02d}" for _ in range(3000)]
+    fast = [dates.parse_date(s) for s in samples]
+    assert sum(dates._plain_rfc822(s) is not None for s in samples) > 1000
+    monkeypatch.setattr(dates, "_plain_rfc822", lambda text: None)
+    assert fast == [dates.parse_date(s) for s in samples]
