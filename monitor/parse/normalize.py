@@ -189,9 +189,15 @@ def clamp_date(moment: datetime | None, now: datetime) -> datetime | None:
     return moment.replace(microsecond=0)
 
 
+# Runs of letters and digits. Joined by single spaces they are exactly what replacing
+# every run of anything else ([\W_]+) by a space and stripping gives, which is what the
+# hashes of stored items were made from; finding the words is the cheaper of the two.
+_HASHED_WORDS = re.compile(r"[^\W_]+")
+
+
 def content_hash(title: str, text: str) -> str:
     """Identity of an item's content, blind to case, spacing and punctuation."""
-    folded = re.sub(r"[\W_]+", " ", f"{title}\n{text}".casefold()).strip()
+    folded = " ".join(_HASHED_WORDS.findall(f"{title}\n{text}".casefold()))
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()[:32]
 
 
