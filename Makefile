@@ -11,6 +11,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	# Bytecode now, as a regular install has it: an editable install otherwise compiles
+	# every module at every start where writing it is turned off (PYTHONDONTWRITEBYTECODE).
+	$(BIN)/python -m compileall -q monitor
 	touch $(STAMP)
 
 install: $(STAMP)
