@@ -13,13 +13,19 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-import apprise
-
 from monitor.alert.format import AlertMessage, email_subject, fit_message
 from monitor.config import AlertConfig
 from monitor.logs import register_secrets
 
 log = logging.getLogger(__name__)
+
+
+def _apprise():
+    """The apprise module, imported when a target is first built: with its plugins it
+    takes 80 ms and several MB, which a poll with no alert URL (or `--no-send`) never needs."""
+    import apprise
+
+    return apprise
 
 
 @dataclass
@@ -39,6 +45,7 @@ def _target_id(url: str) -> str:
 def _apprise_target(plugin, url: str | None, timeout: float, tags: frozenset[str] = frozenset()) -> Target:
     """A target for one Apprise service. `url` is the URL as the user wrote it; None for
     a service from an Apprise config file, whose entry is not at hand."""
+    apprise = _apprise()
     secrets = _secret_fragments(url or "") + _secret_fragments(plugin.url())
     register_secrets(secrets)
     # Apprise's privacy form masks passwords but keeps tokens that live in the path
@@ -143,6 +150,7 @@ def build_targets(config: AlertConfig) -> list[Target]:
     """
     timeout = config.send_timeout.total_seconds()
     targets: list[Target] = []
+    apprise = _apprise() if config.urls or config.config_files else None
     for number, entry in enumerate(config.urls, 1):
         tags, url = split_tags(entry)
         register_secrets(_secret_fragments(url))  # before Apprise may log it
