@@ -191,8 +191,17 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def settle() -> None:
+    """Before each measured command: what the previous one wrote (a 50 MB database, its
+    WAL, newsboat's cache) flushed to disk, so that the kernel's write-back does not run
+    inside the next measurement, and a moment for the previous processes to be gone."""
+    os.sync()
+    time.sleep(1.0)
+
+
 def run_measured(command: list[str], cwd: Path, env: dict | None = None) -> dict:
     """Run a command; wall seconds, peak RSS of its process tree (MB), stdout, exit code."""
+    settle()
     peak = [0.0]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
