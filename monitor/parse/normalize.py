@@ -84,7 +84,9 @@ def clean_text(value: str | None) -> str:
         text = text.translate(_FULL_WIDTH)
     text = _INVISIBLE.sub("", text)
     text = _SPACES.sub(" ", text)
-    return _BLANK_LINES.sub("\n", text).strip()
+    if "\n" in text:  # the pattern tries every position, and most texts are one paragraph
+        text = _BLANK_LINES.sub("\n", text)
+    return text.strip()
 
 
 def _markup_to_text(text: str, tags: re.Pattern = None) -> str:
