@@ -202,16 +202,14 @@ def anchor_concepts(lexicon: Lexicon) -> frozenset[str] | None:
 
 def _names_an_anchor(topic: Topic, words: tuple[list[str], list[str]]) -> bool:
     """Whether one of the words can begin a form of an anchor concept (a first word is
-    enough: a yes may be wrong, a no never is). Words that name no form at all are
-    taken out in one set operation first."""
-    anchors, silent = topic._anchors, topic._index._silent
+    enough: a yes may be wrong, a no never is). Words known to begin none are taken out
+    in one set operation; the others are looked up once each."""
+    anchors = topic._anchors
     for toks in words:
         live = set(toks)
-        live -= silent
-        if live:
-            live -= anchors._silent
-            if any(anchors.candidates(token) for token in live):
-                return True
+        live -= anchors._silent
+        if any(anchors.candidates(token) for token in live):
+            return True
     return False
 
 
@@ -378,7 +376,7 @@ def matches(topic: Topic, title: str, text: str, lang: str, context: MatchContex
     vector, hits = _find(topic, title, text, lang, words=words)
     if _score(topic, vector, hits)[0] < topic.threshold:
         return False
-    return match_item(topic, title, text, lang, context).matched
+    return _match(topic, title, text, lang, context, words).matched
 
 
 def match_item(
@@ -389,9 +387,16 @@ def match_item(
     `lang` is an ISO 639-1 code, or "und"/"" when unknown; `context` gives the feed and
     a lazy language detector (see MatchContext). Pure apart from that detector."""
     title, text = title or "", text or ""
+    return _match(topic, title, text, lang, context, _words(title, text))
+
+
+def _match(
+    topic: Topic, title: str, text: str, lang: str, context: MatchContext | None,
+    words: tuple[list[str], list[str]],
+) -> MatchResult:
+    """match_item, with the item's normalized words (_words) already worked out."""
     context = context or MatchContext()
     places: dict[str, Place] = {}
-    words = _words(title, text)
     vector, hits = _find(topic, title, text, lang, places, words=words)
     score, sim, seed_name = _score(topic, vector, hits)
     seed_part = topic.lexicon.seed_weight * sim
