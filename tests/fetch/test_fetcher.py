@@ -41,12 +41,18 @@ class Server:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.connections = 0  # TCP connections accepted
         self.lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             disable_nagle_algorithm = True  # headers and body go out in two writes
+
+            def setup(self) -> None:
+                with server.lock:
+                    server.connections += 1
+                super().setup()
 
             def do_GET(self) -> None:  # noqa: N802
                 path = self.path.split("?", 1)[0]
@@ -512,3 +518,42 @@ def test_a_json_feed_under_a_deflate_label_is_read_as_sent(server, fetcher):
     r = fetcher.fetch(server.url("/j"))
     assert r.error is None and r.content == body
     assert [e.guid for e in parse_feed(r.content, r.headers, r.final_url).entries] == ["1"]
+
+
+def test_conditional_gets_to_one_host_share_one_connection(server):
+    """A 304 is read to its (empty) end, so its connection is kept alive: the next
+    conditional GET to the host costs no new TCP (or TLS) handshake."""
+    server.routes["/kept"] = lambda h: send(h, 304, headers={"ETag": '"k1"'}) if h.headers.get(
+        "If-None-Match") == '"k1"' else send(h, 200, RSS, {"ETag": '"k1"'})
+    with Fetcher(FetchSettings(timeout=5, allow_private_networks=True)) as f:
+        before = server.connections
+        first = f.fetch(server.url("/kept"))
+        results = [f.fetch(server.url("/kept"), first.etag) for _ in range(5)]
+        assert first.status == 200 and [r.status for r in results] == [304] * 5
+        assert all(r.error is None and r.etag == '"k1"' for r in results)
+        assert server.connections - before == 1
+
+
+def test_a_304_that_sends_a_body_anyway_does_not_garble_the_next_fetch(server):
+    def rude_304(h):
+        h.send_response(304)
+        h.send_header("ETag", '"r1"')
+        h.send_header("Content-Length", "20")
+        h.end_headers()
+        h.wfile.write(b"HTTP/1.1 200 OK\r\n\r\n")  # looks like the start of a response
+
+    server.routes["/rude"] = rude_304
+    server.routes["/after-rude"] = lambda h: send(h, 200, RSS)
+    with Fetcher(FetchSettings(timeout=5, allow_private_networks=True)) as f:
+        assert f.fetch(server.url("/rude"), '"r1"').status == 304
+        time.sleep(0.05)  # the stray bytes have arrived before the next request
+        after = f.fetch(server.url("/after-rude"))
+        assert after.error is None and after.status == 200 and after.content == RSS
+
+
+def test_fetch_many_holds_no_connection_open_after_it_returns(server):
+    server.routes["/held"] = lambda h: send(h, 200, RSS)
+    with Fetcher(FetchSettings(timeout=5, allow_private_networks=True)) as f:
+        results = f.fetch_many([FetchRequest(server.url(f"/held?n={i}")) for i in range(6)])
+        assert [r.status for r in results] == [200] * 6
+        assert f._pools.open_connections() == 0
