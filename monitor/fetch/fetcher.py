@@ -410,7 +410,7 @@ class Fetcher:
             left = _time_left(None, _DeadlineExceeded) or s.timeout
             timeout = {"connect": min(s.connect_timeout, left), "read": left, "write": left, "pool": left}
             request = httpx.Request("GET", current, headers=headers, extensions={"timeout": timeout})
-            response = self._transport.handle_request(request)
+            response = self._send(request)
             response.request = request
             try:
                 status = response.status_code
@@ -434,6 +434,21 @@ class Fetcher:
                 return
             finally:
                 response.close()
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        """Send a GET; once more on a new connection when the one used was dropped.
+
+        A kept-alive connection can be closed by the server just as the next request goes
+        out (its idle timeout ran out, or it serves a few requests per connection and
+        then hangs up without saying so): the request fails before any response. GET is
+        idempotent, so it is sent again, as browsers and curl do; within the deadline.
+        """
+        try:
+            return self._transport.handle_request(request)
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            if not _dropped_before_response(exc):
+                raise
+        return self._transport.handle_request(request)
 
     def _finish(
         self,
@@ -628,6 +643,19 @@ class Fetcher:
 
 class _Failure(Exception):
     """A failure whose message is already the one-line `error`."""
+
+
+def _dropped_before_response(exc: BaseException) -> bool:
+    """Whether a failed request died with its connection before any of the response came:
+    the server hung up (EOF, reset, broken pipe) rather than sent something wrong."""
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "without sending a response" in str(exc)
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, (ConnectionResetError, BrokenPipeError)):
+            return True
+        cause = cause.__cause__
+    return False
 
 
 def _read_to_end(response: httpx.Response) -> None:

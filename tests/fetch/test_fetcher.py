@@ -557,3 +557,40 @@ def test_fetch_many_holds_no_connection_open_after_it_returns(server):
         results = f.fetch_many([FetchRequest(server.url(f"/held?n={i}")) for i in range(6)])
         assert [r.status for r in results] == [200] * 6
         assert f._pools.open_connections() == 0
+
+
+@pytest.mark.parametrize("hang_up", ["close", "reset"])
+def test_a_kept_alive_connection_the_server_drops_is_retried_on_a_new_one(server, hang_up):
+    """A server that hangs up on the second request of each connection without answering
+    (its keep-alive ended), with a FIN or a reset: every fetch still succeeds, on a new
+    connection."""
+    import socket
+    import struct
+
+    def one_per_connection(h):
+        h.served = getattr(h, "served", 0) + 1  # the handler lives as long as its connection
+        if h.served > 1:
+            if hang_up == "reset":  # linger 0: close() sends RST
+                h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            h.close_connection = True  # no response
+            return
+        send(h, 200, RSS)
+
+    path = f"/one-per-connection-{hang_up}"
+    server.routes[path] = one_per_connection
+    with Fetcher(FetchSettings(timeout=5, allow_private_networks=True)) as f:
+        results = [f.fetch(server.url(path)) for _ in range(4)]
+    assert [(r.status, r.error) for r in results] == [(200, None)] * 4
+    assert all(r.content == RSS for r in results)
+
+
+def test_a_server_that_always_hangs_up_is_an_error_after_one_retry(server):
+    def hang_up(h):
+        h.close_connection = True
+
+    server.routes["/hang-up"] = hang_up
+    with Fetcher(FetchSettings(timeout=5, allow_private_networks=True)) as f:
+        before = len([p for p, _ in server.requests if p == "/hang-up"])
+        result = f.fetch(server.url("/hang-up"))
+    assert result.error == "protocol error: Server disconnected without sending a response."
+    assert len([p for p, _ in server.requests if p == "/hang-up"]) - before == 2
