@@ -81,14 +81,23 @@ class Config:
     topics: list[TopicConfig] = field(default_factory=list)
     alerts: AlertConfig = field(default_factory=AlertConfig)
 
+    _implies: tuple = field(default=(None, 0, {}), init=False, repr=False, compare=False)
+
     def feed_implies(self) -> dict[str, tuple[str, ...]]:
-        """Parties each configured feed implies, by feed URL and by feed name."""
+        """Parties each configured feed implies, by feed URL and by feed name.
+
+        Built once per feed list (a poll asks for every feed it processes: rebuilt each
+        time, a poll of N feeds cost N x N steps). Read-only: do not modify the result."""
+        feeds, count, cached = self._implies
+        if feeds is self.feeds and count == len(feeds):
+            return cached
         found: dict[str, tuple[str, ...]] = {}
         for feed in self.feeds:
             if feed.implies:
                 found[feed.url] = feed.implies
                 if feed.name:
                     found[feed.name] = feed.implies
+        self._implies = (self.feeds, len(self.feeds), found)
         return found
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from conftest import LEXICON, ROOT, SEEDS
-from monitor.config import ConfigError, load_config
+from monitor.config import ConfigError, FeedConfig, load_config
 
 TOPIC = f'[[topic]]\nname = "t"\nseeds = ["{SEEDS}/*.txt"]\nlexicon = "{LEXICON}"\n'
 
@@ -41,6 +41,11 @@ def test_a_feed_may_imply_parties(tmp_path):
     config = load_config(path, environ={})
     assert config.feeds[0].implies == ("turkey",)
     assert config.feed_implies() == {"https://example.org/rss": ("turkey",), "Ex": ("turkey",)}
+    assert config.feed_implies() is config.feed_implies()  # built once, not once per feed polled
+    config.feeds.append(FeedConfig(url="https://example.net/rss", implies=("india",)))
+    assert config.feed_implies()["https://example.net/rss"] == ("india",)
+    config.feeds = []
+    assert config.feed_implies() == {}
 
 
 def test_alert_settings(tmp_path):
