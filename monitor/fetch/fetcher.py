@@ -21,6 +21,7 @@ alive between its feeds (`monitor.fetch.pools`) and closed when the fetches are 
 """
 from __future__ import annotations
 
+import base64
 import http
 import logging
 import sys
@@ -60,6 +61,9 @@ _ACCEPT = (
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _PERMANENT = frozenset({301, 308})
 _CHUNK = 64 * 1024
+# Sends of one request when kept-alive connections fail it before any response: a host
+# keeps at most two idle connections here, and both may have gone stale.
+_MAX_ATTEMPTS = 3
 
 
 @dataclass
@@ -409,7 +413,8 @@ class Fetcher:
             result.final_url = current
             left = _time_left(None, _DeadlineExceeded) or s.timeout
             timeout = {"connect": min(s.connect_timeout, left), "read": left, "write": left, "pool": left}
-            request = httpx.Request("GET", current, headers=headers, extensions={"timeout": timeout})
+            request = httpx.Request("GET", current, headers=_with_credentials(headers, current),
+                                    extensions={"timeout": timeout})
             response = self._send(request)
             response.request = request
             try:
@@ -436,18 +441,25 @@ class Fetcher:
                 response.close()
 
     def _send(self, request: httpx.Request) -> httpx.Response:
-        """Send a GET; once more on a new connection when the one used was dropped.
+        """Send a GET; again on another connection when a kept-alive one failed it.
 
         A kept-alive connection can be closed by the server just as the next request goes
         out (its idle timeout ran out, or it serves a few requests per connection and
-        then hangs up without saying so): the request fails before any response. GET is
-        idempotent, so it is sent again, as browsers and curl do; within the deadline.
+        hangs up without saying so), or hold stray bytes a broken server sent after its
+        last response: the request fails before any response arrives. GET is idempotent,
+        so it is sent again, as browsers and curl do; a request that failed on a new
+        connection is not (that failure is the server's answer). All within the deadline.
         """
-        try:
-            return self._transport.handle_request(request)
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-            if not _dropped_before_response(exc):
-                raise
+        for _attempt in range(_MAX_ATTEMPTS - 1):
+            connected: list[str] = []
+            request.extensions["trace"] = lambda event, info: (
+                connected.append(event) if event.startswith("connection.connect_tcp") else None)
+            try:
+                return self._transport.handle_request(request)
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+                if connected:
+                    raise  # a new connection: nothing stale to blame
+        request.extensions.pop("trace", None)
         return self._transport.handle_request(request)
 
     def _finish(
@@ -645,17 +657,17 @@ class _Failure(Exception):
     """A failure whose message is already the one-line `error`."""
 
 
-def _dropped_before_response(exc: BaseException) -> bool:
-    """Whether a failed request died with its connection before any of the response came:
-    the server hung up (EOF, reset, broken pipe) rather than sent something wrong."""
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return "without sending a response" in str(exc)
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, (ConnectionResetError, BrokenPipeError)):
-            return True
-        cause = cause.__cause__
-    return False
+def _with_credentials(headers: list[tuple[str, str | bytes]], url: str) -> list[tuple[str, str | bytes]]:
+    """`headers`, plus HTTP Basic credentials when the URL carries them
+    (`https://user:secret@host/feed`), as httpx's client sends them: a hop's own URL
+    decides, so a redirect to another host does not take them along."""
+    if "@" not in url:
+        return headers
+    parsed = httpx.URL(url)
+    if not (parsed.username or parsed.password):
+        return headers
+    token = base64.b64encode(f"{parsed.username}:{parsed.password}".encode("utf-8")).decode("ascii")
+    return [*headers, ("Authorization", f"Basic {token}")]
 
 
 def _read_to_end(response: httpx.Response) -> None:

@@ -66,11 +66,14 @@ class OriginPools:
         self.max_idle_pools = max_idle_pools
         self._pools: OrderedDict[_Key, _Entry] = OrderedDict()  # least recently used first
         self._lock = threading.Lock()
+        self._closed = False
 
     def handle_request(self, request: httpcore.Request) -> httpcore.Response:
         url = request.url
         key = (url.scheme, url.host, url.port or (443 if url.scheme == b"https" else 80))
         with self._lock:
+            if self._closed:
+                raise RuntimeError("the fetcher has been closed")
             entry = self._pools.get(key)
             if entry is None:
                 entry = self._pools[key] = _Entry(self._make_pool())
@@ -109,7 +112,9 @@ class OriginPools:
             return sum(len(entry.pool.connections) for entry in self._pools.values())
 
     def close(self) -> None:
+        """Close every connection; later requests raise RuntimeError."""
         with self._lock:
+            self._closed = True
             entries, self._pools = list(self._pools.values()), OrderedDict()
         for entry in entries:
             entry.pool.close()
