@@ -1,6 +1,8 @@
 """The `monitor` command: a thin layer over the library, one module per command group."""
 from __future__ import annotations
 
+import atexit
+import logging
 import os
 import sys
 
@@ -68,4 +70,40 @@ _register()
 
 
 def main() -> None:
-    cli(prog_name="monitor")
+    """The `monitor` program (console script and `python -m monitor`).
+
+    When the command is done, its output flushed and every exit handler run, the process
+    ends without Python's interpreter teardown, which frees every object one by one: on
+    a cold poll of 50,000 items that took 0.17 s after the work was over. Library code
+    and tests call `cli` instead and are not affected.
+    """
+    atexit.register(_end_without_teardown)  # runs after every handler registered later
+    try:
+        cli(prog_name="monitor")
+    except SystemExit as exc:
+        code = exc.code
+        # As the interpreter reports it: None is 0, a message is printed and exits 1.
+        _exit_status[0] = 0 if code is None else code if isinstance(code, int) else 1
+        raise
+    except KeyboardInterrupt:
+        raise  # the interpreter ends the process by SIGINT, as a shell expects
+    except BaseException:
+        _exit_status[0] = 1  # the traceback is printed before the exit handlers run
+        raise
+
+
+_exit_status: list[int | None] = [None]
+
+
+def _end_without_teardown() -> None:
+    code = _exit_status[0]
+    if code is None or sys.gettrace() is not None or "coverage" in sys.modules:
+        return  # a tracer or coverage measurement still has work to do at exit
+    # Handlers registered before ours would run after it: the one there is, logging's.
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code & 0xFF)

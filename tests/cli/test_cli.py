@@ -351,6 +351,33 @@ def test_a_reader_closing_stdout_early_is_no_error(tmp_path):
     assert first and (code, errors) == (141, b"")
 
 
+def test_the_program_ends_with_its_output_complete_and_its_exit_code(tmp_path):
+    """`python -m monitor` ends without the interpreter's teardown (monitor.cli.main): what
+    it wrote to a file or pipe is all there, and the exit codes are the documented ones."""
+    import os
+    import subprocess
+    import sys
+
+    rows = b"".join(json.dumps({"id": str(n), "title": ON_TOPIC["title"], "summary": ON_TOPIC["summary"]}).encode()
+                    + b"\n" for n in range(400))
+    (tmp_path / "rows.jsonl").write_bytes(rows)
+
+    def run(*args: str) -> tuple[int, bytes, bytes]:
+        with open(tmp_path / "out", "wb") as out:  # a file: block-buffered, flushed only at the end
+            done = subprocess.run([sys.executable, "-m", "monitor", *args], stdout=out, stderr=subprocess.PIPE,
+                                  stdin=subprocess.DEVNULL, timeout=120,
+                                  env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"})
+        return done.returncode, (tmp_path / "out").read_bytes(), done.stderr
+
+    code, out, err = run("match", str(tmp_path / "rows.jsonl"))
+    assert code == 0 and err == b""
+    assert [json.loads(line)["matched"] for line in out.splitlines()] == [True] * 400
+    code, out, err = run("--config", str(tmp_path / "missing.toml"), "feeds")
+    assert code == 1 and b"configuration file not found" in err
+    code, out, err = run("no-such-command")
+    assert code == 2 and b"No such command" in err
+
+
 def test_counts_read_in_the_right_number(polled):
     from monitor.cli.common import counted
 
