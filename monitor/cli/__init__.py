@@ -52,6 +52,7 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
       monitor matches              review what matched, newest first
     """
     ctx.obj = App(resolve_config_path(config_path))
+    ctx.call_on_close(ctx.obj.close)
 
 
 def _register() -> None:

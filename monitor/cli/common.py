@@ -39,6 +39,13 @@ class App:
             self._store = Store.open(self.config.database)
         return self._store
 
+    def close(self) -> None:
+        """Close the database, if the command opened it: its write-ahead log is folded
+        into the file and removed now, within the command, not left to the next one."""
+        if self._store is not None:
+            store, self._store = self._store, None
+            store.close()
+
 
 pass_app = click.make_pass_decorator(App)
 
