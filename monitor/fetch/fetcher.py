@@ -5,8 +5,8 @@
 - one total deadline covers DNS, connect, TLS, every redirect hop, headers and body; a
   server that trickles a byte a second is cut off when the deadline passes (each socket
   read is given only the time that is left, see `_DeadlineStream`);
-- the body is decoded here (gzip, deflate) in bounded steps, and the cap applies to the
-  *decoded* size, so a gzip bomb stops at `max_bytes`;
+- the body is decoded as it arrives (gzip, deflate: `monitor.fetch.decoding`) in bounded
+  steps, and the cap applies to the *decoded* size, so a gzip bomb stops at `max_bytes`;
 - redirects are followed by hand, at most `max_redirects`, each hop through the address
   policy of `monitor.fetch.netguard` (http(s) only, no metadata/link-local, no private ranges
   unless allowed, checked on the resolved address at connect time);
@@ -47,6 +47,7 @@ import httpx  # noqa: E402
 
 from monitor import __version__
 from monitor.models import FetchResult
+from monitor.fetch.decoding import GZIP_MAGIC, UNSUPPORTED, BoundedDecoder, TooLarge, UnsupportedEncoding
 from monitor.fetch.netguard import BlockedError, GuardedBackend, check_url
 from monitor.fetch.pools import OriginPools
 
@@ -160,121 +161,6 @@ class _GuardedTransport(httpx.HTTPTransport):
 
     def __init__(self, pool: OriginPools) -> None:  # noqa: D107
         self._pool = pool  # type: ignore[assignment]
-
-
-# --- bounded decoding ---------------------------------------------------------------
-
-
-class _TooLarge(Exception):
-    pass
-
-
-def _is_zlib(data: bytes) -> bool:
-    """A zlib stream header (RFC 1950): deflate method and a valid check value."""
-    return len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] * 256 + data[1]) % 31 == 0
-
-
-_PLAIN_STARTS = (b"<?xml", b"<rss", b"<feed", b"<rdf:", b"<!--", b"<!doctype", b"<html", b"{\"", b"{\n", b"{\r", b"{ ")
-
-
-def _looks_plain(data: bytes) -> bool:
-    """Whether a body opens like an uncompressed XML, HTML or JSON document (after a BOM
-    or blank space). Compressed streams never do: gzip and zlib open with fixed bytes,
-    and a raw deflate stream is only taken for one when it is not plainly text."""
-    start = data[:64].lstrip(b" \t\r\n").removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n").lower()
-    return start.startswith(_PLAIN_STARTS)
-
-
-_UNSUPPORTED = "unsupported:"
-_GZIP_MAGIC = b"\x1f\x8b\x08"
-
-
-class _BoundedDecoder:
-    """Decodes a Content-Encoding chunk by chunk, never producing more than `limit` bytes.
-
-    zlib's `max_length` stops each step at the bytes still allowed, so a bomb costs at
-    most `limit` bytes of memory before it is refused. The label and the bytes need not
-    agree: a body labelled gzip, deflate or a coding we do not read that is not
-    compressed at all is taken as it is, as browsers do, and gzip bytes that arrive
-    without the label (a .gz file served as the feed) are decompressed all the same.
-    """
-
-    def __init__(self, encoding: str, limit: int) -> None:
-        self.encoding = encoding
-        self.limit = limit
-        self.total = 0
-        self._zlib: Any = None
-        self._started = False
-        self._ended = False  # the compressed stream ended; what follows is trailing junk
-        self._parts: list[bytes] = []
-
-    def _start(self, data: bytes) -> None:
-        self._started = True
-        if _looks_plain(data):
-            return  # a feed's own first bytes under a coding label: taken as they are
-        if self.encoding.startswith(_UNSUPPORTED):
-            raise _Failure(f"unsupported Content-Encoding {self.encoding[len(_UNSUPPORTED):]!r}")
-        if self.encoding != "gzip" and data[:3] == _GZIP_MAGIC:
-            # gzip bytes without (or under another) Content-Encoding: a server that
-            # serves feed.xml.gz as the feed. No feed starts with these bytes.
-            self.encoding = "gzip"
-        if self.encoding == "gzip":
-            if data[:2] == b"\x1f\x8b":
-                self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            elif _is_zlib(data):  # zlib ("deflate") bytes under a gzip label
-                self.encoding = "deflate"
-                self._zlib = zlib.decompressobj()
-        elif self.encoding == "deflate":
-            # "deflate" is meant to be zlib-wrapped; many servers send raw deflate.
-            if _is_zlib(data):
-                self._zlib = zlib.decompressobj()
-            else:
-                probe = zlib.decompressobj(-zlib.MAX_WBITS)
-                try:
-                    probe.decompress(data[:_CHUNK], 1)
-                    self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
-                except zlib.error:
-                    self._zlib = None
-
-    def _keep(self, out: bytes) -> None:
-        self.total += len(out)
-        if self.total > self.limit:
-            raise _TooLarge
-        if out:
-            self._parts.append(out)
-
-    def feed(self, data: bytes) -> None:
-        if not data:
-            return
-        if not self._started:
-            self._start(data)
-        if self._zlib is None:
-            self._keep(data)
-            return
-        if self._ended:
-            # Dropped, but counted: junk after the stream must not stream on for ever.
-            self.total += len(data)
-            if self.total > self.limit:
-                raise _TooLarge
-            return
-        while data:
-            out = self._zlib.decompress(data, self.limit - self.total + 1)
-            self._keep(out)
-            data = self._zlib.unconsumed_tail
-            if self._zlib.eof:
-                # Concatenated gzip members are legal: start a new one on what is left.
-                rest = self._zlib.unused_data
-                if rest and self.encoding == "gzip" and rest[:2] == b"\x1f\x8b":
-                    self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
-                    data = rest
-                else:
-                    self._ended = True
-                    break
-
-    def finish(self) -> bytes:
-        if self._zlib is not None and not self._ended:
-            self._keep(self._zlib.flush(self.limit - self.total + 1))
-        return b"".join(self._parts)
 
 
 # --- error messages -----------------------------------------------------------------
@@ -452,7 +338,7 @@ class Fetcher:
         """
         for _attempt in range(_MAX_ATTEMPTS - 1):
             connected: list[str] = []
-            request.extensions["trace"] = lambda event, info: (
+            request.extensions["trace"] = lambda event, info, connected=connected: (
                 connected.append(event) if event.startswith("connection.connect_tcp") else None)
             try:
                 return self._transport.handle_request(request)
@@ -518,21 +404,21 @@ class Fetcher:
         ]
         if len(encodings) > 1 or (encodings and encodings[0] not in ("gzip", "x-gzip", "deflate")):
             # A coding we do not read is still fine when the bytes were never encoded
-            # (the label is a server's mistake): _BoundedDecoder checks the first bytes.
-            encoding = _UNSUPPORTED + headers["content-encoding"]
+            # (the label is a server's mistake): BoundedDecoder checks the first bytes.
+            encoding = UNSUPPORTED + headers["content-encoding"]
         else:
             encoding = "gzip" if encodings and encodings[0] == "x-gzip" else (encodings[0] if encodings else "")
         declared = headers.get("content-length", "")
         if not encoding and declared.isdigit() and int(declared) > limit:
-            raise _TooLarge
-        decoder = _BoundedDecoder(encoding, limit)
+            raise TooLarge
+        decoder = BoundedDecoder(encoding, limit)
         for chunk in response.iter_raw(_CHUNK):
             decoder.feed(chunk)
             _time_left(None, _DeadlineExceeded)
         body = decoder.finish()
-        if decoder.encoding == "gzip" and body[:3] == _GZIP_MAGIC:
+        if decoder.encoding == "gzip" and body[:3] == GZIP_MAGIC:
             # Compressed twice: a .gz file served with Content-Encoding: gzip on top.
-            again = _BoundedDecoder("gzip", limit)
+            again = BoundedDecoder("gzip", limit)
             again.feed(body)
             body = again.finish()
         return body
@@ -540,9 +426,9 @@ class Fetcher:
     def _describe(self, exc: Exception, url: str, final_url: str) -> str:
         s = self.settings
         secrets = _secrets_of(url) + _secrets_of(final_url)
-        if isinstance(exc, _Failure):
+        if isinstance(exc, (_Failure, UnsupportedEncoding)):
             return str(exc)
-        if isinstance(exc, _TooLarge):
+        if isinstance(exc, TooLarge):
             return f"response larger than {_size(s.max_bytes)}"
         if isinstance(exc, BlockedError):
             return _one_line(str(exc), secrets)
