@@ -48,7 +48,7 @@ import httpx  # noqa: E402
 from monitor import __version__
 from monitor.models import FetchResult
 from monitor.fetch.decoding import GZIP_MAGIC, UNSUPPORTED, BoundedDecoder, TooLarge, UnsupportedEncoding
-from monitor.fetch.netguard import BlockedError, GuardedBackend, check_url
+from monitor.fetch.netguard import BlockedError, GuardedBackend, check_url, redact_url
 from monitor.fetch.pools import OriginPools
 
 log = logging.getLogger(__name__)
@@ -342,9 +342,11 @@ class Fetcher:
                 connected.append(event) if event.startswith("connection.connect_tcp") else None)
             try:
                 return self._transport.handle_request(request)
-            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
                 if connected:
                     raise  # a new connection: nothing stale to blame
+                log.debug("%s: a kept-alive connection failed before the response (%s); sent again",
+                          redact_url(str(request.url)), type(exc).__name__)
         request.extensions.pop("trace", None)
         return self._transport.handle_request(request)
 

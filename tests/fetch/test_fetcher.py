@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import logging
 import os
 import threading
 import time
@@ -548,7 +549,7 @@ def test_fetch_many_holds_no_connection_open_after_it_returns(server):
 
 
 @pytest.mark.parametrize("hang_up", ["close", "reset"])
-def test_a_kept_alive_connection_the_server_drops_is_retried_on_a_new_one(server, hang_up):
+def test_a_kept_alive_connection_the_server_drops_is_retried_on_a_new_one(server, hang_up, caplog):
     """A server that hangs up on the second request of each connection without answering
     (its keep-alive ended), with a FIN or a reset: every fetch still succeeds, on a new
     connection."""
@@ -568,8 +569,12 @@ def test_a_kept_alive_connection_the_server_drops_is_retried_on_a_new_one(server
 
     path = f"/one-per-connection-{hang_up}"
     server.routes[path] = one_per_connection
-    with Fetcher(FetchSettings(timeout=5, allow_private_networks=True)) as f:
-        results = [f.fetch(server.url(path)) for _ in range(4)]
+    with Fetcher(FetchSettings(timeout=5, allow_private_networks=True)) as f, \
+            caplog.at_level(logging.DEBUG, logger="monitor.fetch.fetcher"):
+        results = [f.fetch(server.url(path) + "?token=s3cret") for _ in range(4)]
+    retried = [r.getMessage() for r in caplog.records if "sent again" in r.getMessage()]
+    assert len(retried) == 3  # each fetch after the first found its connection dropped
+    assert "/one-per-connection" in retried[0] and "s3cret" not in " ".join(retried)
     assert [(r.status, r.error) for r in results] == [(200, None)] * 4
     assert all(r.content == RSS for r in results)
 
