@@ -69,14 +69,14 @@ class _SparseFactory(DetectorFactory):
         if profile.name in self.langlist:
             raise LangDetectException(ErrorCode.DuplicateLangError, "Duplicate the same language profile.")
         self.langlist.append(profile.name)
-        table = self.word_lang_prob_map
-        for word in profile.freq:
+        table, n_words = self.word_lang_prob_map, profile.n_words
+        for word, count in profile.freq.items():
             row = table.get(word)
             if row is None:
                 row = table[word] = (array("B"), array("d"))
             if 1 <= len(word) <= 3:
                 row[0].append(index)
-                row[1].append(1.0 * profile.freq.get(word) / profile.n_words[len(word) - 1])
+                row[1].append(1.0 * count / n_words[len(word) - 1])
 
     def _create_detector(self):
         if not self.langlist:
